@@ -1,0 +1,14 @@
+# board/armhf/board.mk: ARMv7-A with VFPv3-D16, hard-float, Thumb-2, static
+# musl: the same baseline as Debian's armhf.
+# OpenWrt: ipq40xx, ipq806x, mvebu/cortexa9, sunxi/cortexa7, mediatek/mt7623
+# (cortex-a7/a9/a15 with vfpv3-d16 or better). ARMv7 SoCs without VFP
+# (OpenWrt packages them as plain arm_cortex-a9, e.g. bcm53xx) die with
+# SIGILL: use the armel board there.
+CROSS_COMPILE := arm-linux-gnueabihf-
+MUSL_TARGET   := arm-linux-musleabihf
+ARCH_CFLAGS   := -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard -mthumb
+ARCH_LDFLAGS  :=
+USE_MUSL      := 1
+QEMU          := qemu-arm-static
+OBJDUMP       := arm-linux-gnueabihf-objdump
+DEB_PACKAGES  := gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf qemu-user-static make patch file bzip2 xz-utils

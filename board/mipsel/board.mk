@@ -1,0 +1,16 @@
+# board/mipsel/board.mk: MIPS32r2 little-endian, static musl.
+# OpenWrt: ramips (mt7621 1004Kc, mt7620/mt76x8 24KEc), most 24Kc/74Kc SoCs.
+# Debian's cross gcc is hard-float only (no soft-float libgcc multilib), so
+# the binary is hard-float. That is fine on the FPU-less 24Kc/74Kc/1004Kc as
+# long as the program never formats floats (musl's printf %f/%g/%e are the
+# only FPU users): qemu runs it as a 24Kc, which has no FPU, so a float
+# slipping in dies with SIGILL in the tests. Older MIPS32r1 SoCs (lantiq,
+# bcm47xx class) need -march=mips32: add a board for them.
+CROSS_COMPILE := mipsel-linux-gnu-
+MUSL_TARGET   := mipsel-linux-musl
+ARCH_CFLAGS   := -march=mips32r2 -mtune=24kc
+ARCH_LDFLAGS  :=
+USE_MUSL      := 1
+QEMU          := qemu-mipsel-static -cpu 24Kc
+OBJDUMP       := mipsel-linux-gnu-objdump
+DEB_PACKAGES  := gcc-mipsel-linux-gnu binutils-mipsel-linux-gnu qemu-user-static make patch file bzip2 xz-utils
