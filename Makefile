@@ -1,0 +1,208 @@
+# mxprobe - GNU make.
+#
+#   make [TARGET=x86_64|aarch64|armhf|armel|mipsel|mips] [TLS=0|1] [V=1]
+#   make test | test-asan | test-full | test-targets | fuzz | bench | demo
+#
+# Everything is built under build/: build/<target>/sysroot holds musl,
+# udns and mbedTLS built for the target (cached, keyed by toolchain/);
+# build/<target>[-notls]/ holds mxprobe's own objects and binaries.
+# TARGET=host SAN=1 is the glibc ASan/UBSan build the tests also run.
+
+TARGET	?= x86_64
+TLS	?= 1
+SAN	?= 0
+V	?= 0
+
+TOP	:= $(abspath .)
+ifeq ($(wildcard board/$(TARGET)/board.mk),)
+$(error unknown TARGET "$(TARGET)": no board/$(TARGET)/board.mk)
+endif
+USE_MUSL ?= 1
+include board/$(TARGET)/board.mk
+
+VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0)
+SYSROOT	:= $(TOP)/build/$(TARGET)/sysroot
+BUILD	:= build/$(TARGET)$(if $(filter 0,$(TLS)),-notls)$(if $(filter 1,$(SAN)),-san)
+OBJ	:= $(BUILD)/obj
+
+ifeq ($(USE_MUSL),1)
+CC	:= $(SYSROOT)/bin/musl-gcc
+export REALGCC := $(CROSS_COMPILE)gcc
+else
+CC	:= $(CROSS_COMPILE)gcc
+endif
+STRIP	:= $(CROSS_COMPILE)strip
+SIZE	:= $(CROSS_COMPILE)size
+HOSTCC	?= gcc
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN	:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+	   -Wpointer-arith -Wcast-qual -Wsign-compare -Wundef -Werror
+ifeq ($(SAN),1)
+OPT	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+SANLD	:= -fsanitize=address,undefined
+STATIC	:=
+else
+OPT	:= -Os -ffunction-sections -fdata-sections \
+	   -fno-asynchronous-unwind-tables -fno-unwind-tables
+SANLD	:=
+STATIC	:= -static
+endif
+CPPFLAGS := -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	    -iquote include -isystem $(SYSROOT)/include \
+	    -DMXP_TLS=$(TLS) -DMXP_VERSION='"$(VERSION)"' \
+	    -DMXP_TARGET='"$(TARGET)"'
+CFLAGS	:= $(OPT) $(ARCH_CFLAGS) $(WARN) -MMD -MP
+LDFLAGS	:= $(STATIC) -Wl,--gc-sections $(ARCH_LDFLAGS) $(SANLD) \
+	   -L$(SYSROOT)/lib
+
+LIBS-1	:= -lmbedtls -lmbedx509 -lmbedcrypto
+LIBS	:= $(LIBS-$(TLS)) -ludns
+
+# the program: every module; TLS only with TLS=1
+SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
+	   src/input.c src/out.c src/opt.c src/result.c src/version.c \
+	   src/loop.c src/mx.c
+SRCS-$(TLS) += src/tls_mbedtls.c
+MAIN	:= src/main.c
+SRCS	:= $(SRCS-1)
+OBJS	:= $(SRCS:src/%.c=$(OBJ)/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c) tests/unit/run.c
+UNIT_OBJS := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/unit/%.o)
+
+FAKES	:= fakedns fakesmtp peakrss
+FAKEDIR	:= build/fakes
+
+.DELETE_ON_ERROR:
+.PHONY: all test test-bins test-asan test-full test-targets unit fakes \
+	fuzz fuzz-replay bench demo clean distclean size size-check \
+	size-report deps-install install-deps show-config
+
+all: show-config $(BUILD)/mxprobe
+
+show-config:
+	@echo "mxprobe $(VERSION): TARGET=$(TARGET) TLS=$(TLS) SAN=$(SAN)" \
+	    "CC=$(notdir $(CC)) -> $(BUILD)/"
+
+include toolchain/deps.mk
+
+$(OBJ)/%.o: src/%.c $(SYSROOT)/.stamp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(OBJ)/unit/%.o: tests/unit/%.c $(SYSROOT)/.stamp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) -iquote tests/unit $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/mxprobe.debug: $(OBJS) $(OBJ)/main.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/mxprobe: $(BUILD)/mxprobe.debug
+ifeq ($(SAN),1)
+	$(Q)cp $< $@
+else
+	$(Q)$(STRIP) -o $@ $<
+endif
+
+$(BUILD)/test_unit: $(OBJS) $(UNIT_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# test servers: plain host binaries, whatever TARGET is
+$(FAKEDIR)/%: tests/fakes/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	    -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+fakes: $(FAKES:%=$(FAKEDIR)/%)
+
+# the fuzz targets' corpora, replayed by a plain driver under ASan
+FUZZERS	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS_addr := src/addr.c src/punycode.c
+FUZZ_SRCS_input := src/input.c
+FUZZ_SECONDS ?= 30
+
+build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	    -iquote include -O1 -g -fsanitize=address,undefined \
+	    -fno-sanitize-recover=undefined -o $@ $< tests/fuzz/replay.c \
+	    $(FUZZ_SRCS_$*)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+	@mkdir -p $(@D)
+	$(Q)clang -iquote include -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(FUZZ_SRCS_$*)
+
+fuzz-replay: $(FUZZERS:%=build/fuzz/replay_%)
+
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus-$$f; \
+	    echo "fuzz $$f for $(FUZZ_SECONDS)s"; \
+	    build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 build/fuzz/corpus-$$f \
+	        tests/fuzz/corpus/$$f 2>build/fuzz/$$f.log || \
+	        { tail -40 build/fuzz/$$f.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss' \
+	        build/fuzz/$$f.log; \
+	done
+
+test-bins: all $(BUILD)/test_unit
+
+install-deps deps-install:
+	$(Q)sh toolchain/install-build-deps.sh $(TARGET)
+	$(Q)sh tests/lib/install-test-deps.sh
+
+# The whole suite: the target build, then the same suites again under
+# ASan/UBSan (glibc host build).  tests/run.sh prints the last line,
+# "N passed, N failed".
+test: install-deps
+	$(Q)$(MAKE) --no-print-directory TARGET=$(TARGET) TLS=$(TLS) test-bins
+	$(Q)$(MAKE) --no-print-directory TARGET=host SAN=1 TLS=$(TLS) test-bins
+	$(Q)$(MAKE) --no-print-directory fakes fuzz-replay
+	$(Q)sh tests/run.sh $(TARGET)$(if $(filter 0,$(TLS)),-notls) \
+	    host$(if $(filter 0,$(TLS)),-notls)-san
+
+test-asan: install-deps
+	$(Q)$(MAKE) --no-print-directory TARGET=host SAN=1 TLS=$(TLS) test-bins
+	$(Q)$(MAKE) --no-print-directory fakes fuzz-replay
+	$(Q)sh tests/run.sh host$(if $(filter 0,$(TLS)),-notls)-san
+
+test-full: install-deps
+	$(Q)$(MAKE) --no-print-directory test-bins fakes fuzz-replay
+	$(Q)MXP_FULL=1 sh tests/run.sh $(TARGET)
+
+size: $(BUILD)/mxprobe
+	$(Q)$(SIZE) $(BUILD)/mxprobe.debug
+	$(Q)ls -l $(BUILD)/mxprobe
+
+demo: install-deps
+	$(Q)$(MAKE) --no-print-directory all fakes
+	$(Q)sh tests/demo.sh $(BUILD)/mxprobe
+
+bench: install-deps
+	$(Q)$(MAKE) --no-print-directory all fakes
+	$(Q)sh tests/bench/run.sh
+
+# keeps the dependency sysroots (build/<target>/sysroot): distclean drops them
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/mxprobe $(BUILD)/mxprobe.debug \
+	    $(BUILD)/test_unit build/fakes build/fuzz
+
+# also drops the dependency caches and the fetched sources
+distclean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(OBJ)/main.d $(UNIT_OBJS:.o=.d)

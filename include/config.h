@@ -1,0 +1,86 @@
+/*
+ * config.h - every run-time option, parsed and checked once into one
+ * struct config that the rest of the program only reads.
+ *
+ * The option table in opt.c is the single place that names an option,
+ * gives its default and its bounds; docs/mxprobe.1 documents each.
+ */
+#ifndef MXP_CONFIG_H
+#define MXP_CONFIG_H
+
+#include <stdint.h>
+
+#include "out.h"
+
+enum mode {
+	MODE_PROBE,		/* the whole check, up to RCPT TO */
+	MODE_MX,		/* --mx-only: syntax and mail routing */
+	MODE_SYNTAX		/* --syntax-only */
+};
+
+enum tls_mode {
+	TLSM_TRY,		/* use STARTTLS when offered */
+	TLSM_REQUIRE,
+	TLSM_NO
+};
+
+#define CFG_DNS_MAX	4	/* --dns servers */
+
+struct config {
+	enum mode	 mode;
+	enum out_fmt	 fmt;
+	int		 ordered;	/* --order input */
+	int		 verbose;
+	const char	*file;		/* -f, NULL: arguments or stdin */
+	char *const	*args;		/* addresses given as arguments */
+	int		 nargs;
+
+	/* pools */
+	uint32_t	 concurrency;	/* SMTP sessions at once */
+	uint32_t	 queue;		/* addresses admitted at once */
+	uint32_t	 ring;		/* result ring slots */
+	uint32_t	 per_domain;	/* sessions per domain at once */
+	uint32_t	 rcpt_per_session;
+
+	/* DNS */
+	const char	*dns[CFG_DNS_MAX];
+	int		 ndns;
+	int		 family;	/* 0 both, 4, 6 */
+	int		 allow_private;
+	uint32_t	 dns_cache;	/* domains in the cache */
+	uint32_t	 dns_inflight;	/* queries at once */
+	uint32_t	 ttl_min_s;
+	uint32_t	 ttl_max_s;
+	uint32_t	 dns_timeout_s;	/* first try; udns doubles it */
+	uint32_t	 dns_tries;
+
+	/* SMTP */
+	uint32_t	 port;
+	const char	*helo;		/* NULL: this host's name */
+	const char	*from;		/* "" : the null reverse-path */
+	const char	*source;	/* bind address, or NULL */
+	uint32_t	 connect_ms;
+	uint32_t	 banner_ms;
+	uint32_t	 reply_ms;
+	uint32_t	 address_ms;	/* whole budget of one address */
+	uint32_t	 greylist_delay_s;
+	uint32_t	 greylist_max;
+	int		 no_retry;
+	int		 catch_all;	/* probe a random recipient */
+
+	/* TLS */
+	enum tls_mode	 tls;
+	int		 tls_verify;
+	const char	*ca_file;
+	uint32_t	 tls_max;
+
+	uint64_t	 seed;		/* 0: from the clock and pid */
+};
+
+/*
+ * Parse argv into *cfg.  Usage errors print a message and exit 64;
+ * --help and --version print and exit 0.
+ */
+void	opt_parse(struct config *cfg, int argc, char **argv);
+
+#endif

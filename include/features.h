@@ -1,0 +1,29 @@
+/*
+ * features.h - build switches.  The Makefile passes -DMXP_TLS=0 for
+ * TLS=0; everything else takes its default here.  Code reads switches
+ * with #if (never #ifdef) so that -Wundef catches a typo.
+ */
+#ifndef MXP_FEATURES_H
+#define MXP_FEATURES_H
+
+/*
+ * MXP_TLS: STARTTLS through mbedTLS.  Costs about 170 KB of text on
+ * x86_64 and 230 KB on MIPS (docs/benchmarks.md has the measured table).
+ */
+#ifndef MXP_TLS
+#define MXP_TLS 1
+#endif
+
+#if MXP_TLS != 0 && MXP_TLS != 1
+#error "MXP_TLS must be 0 or 1"
+#endif
+
+#ifndef MXP_VERSION
+#define MXP_VERSION "0.0-unknown"
+#endif
+
+#ifndef MXP_TARGET
+#define MXP_TARGET "unknown"
+#endif
+
+#endif

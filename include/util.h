@@ -1,0 +1,75 @@
+/*
+ * util.h - bounded buffers, messages, the clock.
+ *
+ * mxprobe does not use printf: the float formatter would come with it
+ * (MIPS routers have no FPU), and a bounded append that reports
+ * truncation is all the formatting the program needs.
+ */
+#ifndef MXP_UTIL_H
+#define MXP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* exit statuses (docs/mxprobe.1, EXIT STATUS) */
+#define EXIT_DELIVERABLE	0
+#define EXIT_UNDELIVERABLE	1
+#define EXIT_RISKY		2
+#define EXIT_UNKNOWN		3
+#define EXIT_USAGE		64	/* sysexits EX_USAGE */
+#define EXIT_INTERNAL		70	/* sysexits EX_SOFTWARE */
+#define EXIT_IOERR		74	/* sysexits EX_IOERR */
+
+#define MXP_ASSERT(x) do {						\
+	if (!(x)) {							\
+		util_assert_fail(__FILE__, __LINE__, #x);		\
+	}								\
+} while (0)
+
+#define MXP_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A caller-owned byte buffer.  Appends never write past cap; one that
+ * does not fit sets trunc and appends nothing more, so a caller checks
+ * trunc once at the end.  p is not NUL-terminated unless buf_nul() is
+ * called (which needs one spare byte, counted in cap).
+ */
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	int	 trunc;
+};
+
+void	buf_init(struct buf *b, char *mem, size_t cap);
+void	buf_add(struct buf *b, const void *s, size_t n);
+void	buf_adds(struct buf *b, const char *s);
+void	buf_addc(struct buf *b, char c);
+void	buf_addu(struct buf *b, uint64_t v);
+void	buf_addi(struct buf *b, int64_t v);
+/* NUL-terminate in place; returns b->p (the terminator is not in len) */
+char	*buf_nul(struct buf *b);
+
+/* bounded copy; returns the length copied, truncating to cap - 1 */
+size_t	str_copy(char *dst, size_t cap, const char *src, size_t n);
+
+/* milliseconds on the monotonic clock */
+int64_t	now_ms(void);
+
+/* write all of s to fd, retrying on EINTR and short writes; 0 or -1 */
+int	write_all(int fd, const void *s, size_t n);
+
+/*
+ * Messages to stderr, "mxprobe: " first.  The argument list is strings
+ * ended by NULL.  die() exits with the given status: only start-up and
+ * usage errors may use it.
+ */
+extern const char *util_progname;
+void	msg(const char *s, ...);
+void	die(int status, const char *s, ...);
+void	util_assert_fail(const char *file, int line, const char *what);
+
+/* decimal parsing with bounds; 0 on success, -1 on garbage or range */
+int	parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif

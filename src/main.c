@@ -1,0 +1,170 @@
+/*
+ * main.c - mxprobe's front end: options, input, output, exit status.
+ *
+ * Exit status (docs/mxprobe.1): the worst verdict written, with
+ * deliverable 0 < undeliverable 1 < risky 2 < unknown 3; 64 for usage
+ * errors, 70 for internal errors, 74 when the results could not be
+ * written; 128 + signal number when SIGINT or SIGTERM cut the run short
+ * (after every admitted address has had its one result).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "config.h"
+#include "input.h"
+#include "out.h"
+#include "result.h"
+#include "ring.h"
+#include "util.h"
+#include "verdict.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* write out every result the ring has ready; block only if told to */
+static int
+drain(struct ring *ring, struct out *out, int *worst, int block)
+{
+	const struct result	*res;
+
+	while ((res = ring_peek(ring)) != NULL) {
+		if (!out_room(out)) {
+			if (out_flush(out, 1) != 0) {
+				return -1;
+			}
+		}
+		out_result(out, res);
+		if (res->verdict > *worst) {
+			*worst = res->verdict;
+		}
+		ring_pop(ring);
+	}
+	return block ? out_flush(out, 1) : 0;
+}
+
+/* --syntax-only: a straight loop, no event loop needed */
+static int
+run_syntax(struct input *in, struct ring *ring, struct out *out, int *worst)
+{
+	struct input_line	 line;
+	struct result		*res;
+	struct addr		 a;
+	enum addr_err		 e;
+	enum input_rc		 rc;
+
+	for (;;) {
+		if (got_signal) {
+			return 0;
+		}
+		rc = input_next(in, &line);
+		if (rc == INPUT_AGAIN) {
+			if (input_fill(in) < 0) {
+				rc = INPUT_ERROR;
+			} else {
+				continue;
+			}
+		}
+		if (rc == INPUT_EOF) {
+			return 0;
+		}
+		if (rc == INPUT_ERROR) {
+			msg("reading input: ", strerror(in->err), NULL);
+			return -1;
+		}
+		if (!ring_room(ring) && drain(ring, out, worst, 0) != 0) {
+			return -1;
+		}
+		res = ring_claim(ring, ring_admit(ring));
+		res_input(res, &line);
+		e = line.too_long ? ADDR_E_TOO_LONG :
+		    addr_parse(line.s, line.len, &a);
+		if (e != ADDR_OK) {
+			res_syntax(res, e);
+		} else {
+			memcpy(res->domain, a.domain, a.domain_len + 1);
+			if (res_is_role(&a)) {
+				res->flags |= RES_F_ROLE;
+			}
+			res_reason(res, R_SYNTAX_OK, (a.flags & ADDR_F_UTF8) ?
+			    "needs SMTPUTF8" : NULL);
+		}
+		ring_commit(ring, res);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config	 cfg;
+	struct input	 in;
+	struct ring	 ring;
+	struct out	 out;
+	int		 fd, worst = V_DELIVERABLE, failed;
+
+	opt_parse(&cfg, argc, argv);
+	signals();
+
+	if (cfg.nargs > 0) {
+		input_open_args(&in, cfg.args, cfg.nargs);
+	} else {
+		fd = 0;
+		if (cfg.file != NULL && strcmp(cfg.file, "-") != 0) {
+			fd = open(cfg.file, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				die(EXIT_USAGE, cfg.file, ": ", strerror(errno),
+				    NULL);
+			}
+		}
+		if (input_open_fd(&in, fd) != 0) {
+			die(EXIT_INTERNAL, "out of memory", NULL);
+		}
+	}
+	if (out_init(&out, 1, cfg.fmt) != 0 ||
+	    ring_init(&ring, cfg.ring, cfg.ordered) != 0) {
+		die(EXIT_INTERNAL, "out of memory", NULL);
+	}
+
+	if (cfg.mode != MODE_SYNTAX) {
+		die(EXIT_USAGE, "this build can only check syntax: "
+		    "use --syntax-only", NULL);
+	}
+	failed = run_syntax(&in, &ring, &out, &worst) != 0;
+	if (drain(&ring, &out, &worst, 1) != 0) {
+		msg("writing results: ", strerror(out.err), NULL);
+		failed = 1;
+	}
+	/* pools live as long as the process; freed for leak checkers */
+	ring_free(&ring);
+	out_free(&out);
+	input_close(&in);
+	if (failed) {
+		return EXIT_IOERR;
+	}
+	if (got_signal) {
+		return 128 + got_signal;
+	}
+	return worst;
+}

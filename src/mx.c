@@ -1,0 +1,828 @@
+/*
+ * mx.c - mail routing resolution with udns; see mx.h.
+ *
+ * RFC 5321 5.1: MX records sorted by preference, equal preferences in
+ * random order; no MX at all (NODATA) means the domain itself is the
+ * implicit MX; RFC 7505: a sole "0 ." record is a null MX, "this domain
+ * takes no mail".  An MX target that is an IP literal violates 5.1 but
+ * is seen in the wild: it is used, and flagged.
+ *
+ * udns reports timeouts and SERVFAIL alike (DNS_E_TEMPFAIL).  Its debug
+ * hook is called for every reply matched to a query, so a query that saw
+ * no reply at all is a timeout (dns_timeout) and one that saw SERVFAIL,
+ * REFUSED or a truncated reply is an error (dns_error).
+ *
+ * Per domain at most 1 + 2 * MX_HOSTS_MAX queries are in flight; at most
+ * cfg->dns_inflight domains resolve at once, the rest wait in a FIFO.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <udns.h>
+
+#include "loop.h"
+#include "mx.h"
+#include "verdict.h"
+
+enum qkind { Q_MX, Q_A, Q_AAAA };
+
+#define MX_Q_MAX	(1 + 2 * MX_HOSTS_MAX)
+#define HOST_ADDRS	4	/* per host and family, before ordering */
+
+struct mx_q {
+	struct mx_job		*job;
+	struct dns_query	*q;
+	uint8_t			 kind;
+	uint8_t			 host;
+	uint8_t			 replied;	/* some reply was matched */
+	uint8_t			 rcode;		/* of the last reply */
+};
+
+struct mx_job {
+	struct mx_res	*res;
+	struct mx_q	 q[MX_Q_MAX];
+	int		 nq;
+	int		 pending;
+	int		 errors;	/* queries that failed: error */
+	int		 timeouts;	/* ... that failed: no reply */
+	uint32_t	 ttl;
+	uint8_t		 n4[MX_HOSTS_MAX], n6[MX_HOSTS_MAX];
+	uint8_t		 a4[MX_HOSTS_MAX][HOST_ADDRS][4];
+	uint8_t		 a6[MX_HOSTS_MAX][HOST_ADDRS][16];
+	int		 used;
+};
+
+static struct dns_ctx	*ctx;
+static struct mx_job	*jobs;
+static size_t		 njobs;
+static struct mx_res	*wait_head, *wait_tail;
+static struct timer	 dns_timer;
+static const struct config *cfg;
+static uint64_t		 nqueries;
+static uint64_t		 rng_state;
+
+static void start(struct mx_res *res, struct mx_job *job);
+
+/* xorshift64*: equal-preference shuffling only, seeded by --seed */
+static uint32_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+static void
+rearm(void)
+{
+	int	 t = dns_timeouts(ctx, -1, 0);
+
+	if (t < 0) {
+		timer_stop(&dns_timer);
+	} else {
+		timer_set(&dns_timer, loop_now() + (t > 0 ? t * 1000 : 10));
+	}
+}
+
+static void
+on_dns_timer(void *arg)
+{
+	(void)arg;
+	rearm();
+}
+
+static void
+on_dns_io(void *arg, int revents)
+{
+	(void)arg;
+	(void)revents;
+	dns_ioevent(ctx, 0);
+	rearm();
+}
+
+/* udns debug hook: code 0 is "a reply was matched to query q" */
+static void
+on_dns_dbg(int code, const struct sockaddr *sa, unsigned salen,
+    const unsigned char *pkt, int plen, const struct dns_query *q,
+    void *data)
+{
+	struct mx_q	*mq = data;
+
+	(void)sa;
+	(void)salen;
+	if (code != 0 || q == NULL || mq == NULL) {
+		return;
+	}
+	mq->replied = 1;
+	if (plen >= 4) {
+		mq->rcode = pkt[3] & 0x0f;
+	}
+}
+
+static int
+add_server(const char *spec, char *err, size_t errcap)
+{
+	struct sockaddr_in	 s4;
+	struct sockaddr_in6	 s6;
+	char			 host[64];
+	const char		*port = NULL, *p;
+	uint64_t		 pn = 53;
+	size_t			 n;
+	struct buf		 b;
+
+	/* ADDR, ADDR:PORT, [V6ADDR]:PORT, or a bare V6ADDR */
+	if (spec[0] == '[') {
+		p = strchr(spec, ']');
+		if (p == NULL) {
+			goto bad;
+		}
+		n = (size_t)(p - spec - 1);
+		memcpy(host, spec + 1, n < sizeof(host) ? n : 0);
+		if (p[1] == ':') {
+			port = p + 2;
+		} else if (p[1] != '\0') {
+			goto bad;
+		}
+	} else {
+		p = strchr(spec, ':');
+		if (p != NULL && strchr(p + 1, ':') == NULL) {
+			n = (size_t)(p - spec);
+			port = p + 1;
+		} else {
+			n = strlen(spec);
+		}
+		memcpy(host, spec, n < sizeof(host) ? n : 0);
+	}
+	if (n == 0 || n >= sizeof(host)) {
+		goto bad;
+	}
+	host[n] = '\0';
+	if (port != NULL && parse_u64(port, 1, 65535, &pn) != 0) {
+		goto bad;
+	}
+	memset(&s4, 0, sizeof(s4));
+	memset(&s6, 0, sizeof(s6));
+	if (inet_pton(AF_INET, host, &s4.sin_addr) == 1) {
+		s4.sin_family = AF_INET;
+		s4.sin_port = htons((uint16_t)pn);
+		if (dns_add_serv_s(ctx, (struct sockaddr *)&s4) < 0) {
+			goto bad;
+		}
+	} else if (inet_pton(AF_INET6, host, &s6.sin6_addr) == 1) {
+		s6.sin6_family = AF_INET6;
+		s6.sin6_port = htons((uint16_t)pn);
+		if (dns_add_serv_s(ctx, (struct sockaddr *)&s6) < 0) {
+			goto bad;
+		}
+	} else {
+		goto bad;
+	}
+	return 0;
+bad:
+	buf_init(&b, err, errcap - 1);
+	buf_adds(&b, "--dns: want ADDR, ADDR:PORT or [ADDR6]:PORT (at most "
+	    "3 servers), not \"");
+	buf_adds(&b, spec);
+	buf_adds(&b, "\"");
+	buf_nul(&b);
+	return -1;
+}
+
+/* see mx.h */
+int
+mx_init(const struct config *c, char *err, size_t errcap)
+{
+	struct buf	 b;
+	int		 i, fd;
+
+	cfg = c;
+	rng_state = c->seed != 0 ? c->seed : (uint64_t)now_ms() ^
+	    ((uint64_t)time(NULL) << 20) ^ 0x9e3779b97f4a7c15ULL;
+	njobs = c->dns_inflight;
+	jobs = calloc(njobs, sizeof(*jobs));
+	if (jobs == NULL) {
+		return -1;
+	}
+	ctx = &dns_defctx;
+	if (dns_init(ctx, 0) < 0) {
+		buf_init(&b, err, errcap - 1);
+		buf_adds(&b, "cannot set up the resolver (/etc/resolv.conf)");
+		buf_nul(&b);
+		return -1;
+	}
+	if (c->ndns > 0) {
+		dns_add_serv(ctx, NULL);
+		for (i = 0; i < c->ndns; i++) {
+			if (add_server(c->dns[i], err, errcap) != 0) {
+				return -1;
+			}
+		}
+	}
+	dns_set_opt(ctx, DNS_OPT_TIMEOUT, (int)c->dns_timeout_s);
+	dns_set_opt(ctx, DNS_OPT_NTRIES, (int)c->dns_tries);
+	/* room for large MX sets: udns cannot fall back to TCP */
+	dns_set_opt(ctx, DNS_OPT_UDPSIZE, 16384);
+	dns_set_dbgfn(ctx, on_dns_dbg);
+	fd = dns_open(ctx);
+	if (fd < 0) {
+		buf_init(&b, err, errcap - 1);
+		buf_adds(&b, "cannot open the resolver socket (no name server?)");
+		buf_nul(&b);
+		return -1;
+	}
+	timer_init(&dns_timer, on_dns_timer, NULL);
+	if (loop_add(fd, POLLIN, on_dns_io, NULL) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+static struct mx_job *
+job_get(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < njobs; i++) {
+		if (!jobs[i].used) {
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+			jobs[i].used = 1;
+			jobs[i].ttl = UINT32_MAX;
+			return &jobs[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+ttl_min(struct mx_job *job, unsigned ttl)
+{
+	if (ttl < job->ttl) {
+		job->ttl = ttl;
+	}
+}
+
+static void on_mx(struct dns_ctx *, struct dns_rr_mx *, void *);
+static void on_a4(struct dns_ctx *, struct dns_rr_a4 *, void *);
+static void on_a6(struct dns_ctx *, struct dns_rr_a6 *, void *);
+
+static int
+submit(struct mx_job *job, enum qkind kind, unsigned host, const char *name)
+{
+	struct mx_q	*q;
+
+	MXP_ASSERT(job->nq < MX_Q_MAX);
+	q = &job->q[job->nq++];
+	q->job = job;
+	q->kind = (uint8_t)kind;
+	q->host = (uint8_t)host;
+	switch (kind) {
+	case Q_MX:
+		q->q = dns_submit_mx(ctx, name, DNS_NOSRCH, on_mx, q);
+		break;
+	case Q_A:
+		q->q = dns_submit_a4(ctx, name, DNS_NOSRCH, on_a4, q);
+		break;
+	case Q_AAAA:
+		q->q = dns_submit_a6(ctx, name, DNS_NOSRCH, on_a6, q);
+		break;
+	}
+	if (q->q == NULL) {
+		job->errors++;
+		return -1;
+	}
+	nqueries++;
+	job->pending++;
+	if (!timer_armed(&dns_timer)) {
+		timer_set(&dns_timer, loop_now());
+	}
+	return 0;
+}
+
+/* count a failed query as an error or a timeout */
+static void
+failed(struct mx_q *q, int status)
+{
+	if (status == DNS_E_TEMPFAIL && !q->replied) {
+		q->job->timeouts++;
+	} else {
+		q->job->errors++;
+	}
+}
+
+/* is name an IPv4 or IPv6 literal?  fills a */
+static int
+literal(const char *name, struct mx_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, name, a->a) == 1) {
+		a->family = 4;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, name, a->a) == 1) {
+		a->family = 6;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+finish(struct mx_job *job)
+{
+	struct mx_res	*res = job->res;
+	struct mx_addr	*a;
+	unsigned	 h, i, usable = 0, private = 0;
+	int		 fam;
+	uint32_t	 ttl;
+
+	res->naddr = 0;
+	for (h = 0; h < res->nhost; h++) {
+		res->host[h].naddr = 0;
+		for (fam = 4; fam <= 6; fam += 2) {
+			unsigned n = fam == 4 ? job->n4[h] : job->n6[h];
+
+			for (i = 0; i < n; i++) {
+				if (res->naddr == MX_ADDRS_MAX) {
+					res->flags |= MX_F_CUT;
+					break;
+				}
+				a = &res->addr[res->naddr];
+				a->family = (uint8_t)fam;
+				a->host = (uint8_t)h;
+				a->flags = 0;
+				memcpy(a->a, fam == 4 ? job->a4[h][i] :
+				    job->a6[h][i], fam == 4 ? 4 : 16);
+				if (mx_addr_private(fam, a->a)) {
+					a->flags |= MXA_PRIVATE;
+					res->flags |= MX_F_PRIVATE;
+					private++;
+					if (!cfg->allow_private) {
+						continue;
+					}
+				}
+				res->host[h].naddr++;
+				res->naddr++;
+				usable++;
+			}
+		}
+		if (job->n4[h] + job->n6[h] == 0) {
+			res->flags |= MX_F_NOADDR;
+		}
+	}
+	if (res->reason != R_NONE) {
+		/* decided on the MX answer */
+	} else if (usable > 0) {
+		res->reason = R_NONE;
+	} else if (private > 0) {
+		res->reason = R_PRIVATE_MX;
+	} else if (job->timeouts > 0 && job->errors == 0) {
+		res->reason = R_DNS_TIMEOUT;
+	} else if (job->errors > 0 || job->timeouts > 0) {
+		res->reason = res->flags & MX_F_IMPLICIT ? R_DNS_ERROR :
+		    R_MX_UNRESOLVABLE;
+	} else {
+		res->reason = res->flags & MX_F_IMPLICIT ? R_NO_MAIL_HOST :
+		    R_MX_UNRESOLVABLE;
+	}
+	ttl = job->ttl == UINT32_MAX ? cfg->ttl_min_s : job->ttl;
+	if (res->reason == R_DNS_ERROR || res->reason == R_DNS_TIMEOUT ||
+	    ttl < cfg->ttl_min_s) {
+		ttl = cfg->ttl_min_s;
+	}
+	res->ttl_s = ttl > cfg->ttl_max_s ? cfg->ttl_max_s : ttl;
+	res->job = NULL;
+	job->used = 0;
+	/* a free job: start the next waiting domain before calling back */
+	if (wait_head != NULL) {
+		struct mx_res *next = wait_head;
+
+		wait_head = next->next;
+		if (wait_head == NULL) {
+			wait_tail = NULL;
+		}
+		next->queued = 0;
+		start(next, job_get());
+	}
+	res->cb(res->arg, res);
+}
+
+static void
+done_one(struct mx_job *job)
+{
+	MXP_ASSERT(job->pending > 0);
+	if (--job->pending == 0) {
+		finish(job);
+	}
+}
+
+/* add a host name to the result; returns its index or -1 when full */
+static int
+add_host(struct mx_res *res, const char *name, unsigned pref)
+{
+	size_t	 n = strlen(name), off = 0, i;
+	struct mx_host *h;
+
+	if (n > 0 && name[n - 1] == '.') {
+		n--;
+	}
+	if (res->nhost > 0) {
+		h = &res->host[res->nhost - 1];
+		off = (size_t)h->name_off + h->name_len;
+	}
+	if (res->nhost == MX_HOSTS_MAX || n > 255 ||
+	    off + n > MX_NAMES_MAX) {
+		res->flags |= MX_F_CUT;
+		return -1;
+	}
+	h = &res->host[res->nhost];
+	h->pref = (uint16_t)pref;
+	h->name_off = (uint16_t)off;
+	h->name_len = (uint8_t)n;
+	h->naddr = 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		res->names[off + i] = c >= 'A' && c <= 'Z' ?
+		    (char)(c - 'A' + 'a') : c;
+	}
+	return res->nhost++;
+}
+
+static void
+lookup_host(struct mx_job *job, unsigned h)
+{
+	char		 name[256];
+	struct mx_addr	 lit;
+
+	mx_host_name(job->res, h, name, sizeof(name));
+	if (literal(name, &lit)) {
+		job->res->flags |= MX_F_LITERAL;
+		if (lit.family == 4) {
+			memcpy(job->a4[h][job->n4[h]++], lit.a, 4);
+		} else {
+			memcpy(job->a6[h][job->n6[h]++], lit.a, 16);
+		}
+		return;
+	}
+	if (cfg->family != 6) {
+		submit(job, Q_A, h, name);
+	}
+	if (cfg->family != 4) {
+		submit(job, Q_AAAA, h, name);
+	}
+}
+
+static void
+on_mx(struct dns_ctx *c, struct dns_rr_mx *rr, void *data)
+{
+	struct mx_q	*q = data;
+	struct mx_job	*job = q->job;
+	struct mx_res	*res = job->res;
+	int		 status = dns_status(c), i, k, best, ties, nnull = 0;
+	unsigned	 h;
+
+	q->q = NULL;
+	if (rr == NULL) {
+		switch (status) {
+		case DNS_E_NXDOMAIN:
+			res->reason = R_NO_DOMAIN;
+			break;
+		case DNS_E_NODATA:
+			/* RFC 5321 5.1: the domain is its own mail host */
+			res->flags |= MX_F_IMPLICIT;
+			if (add_host(res, res->domain, 0) == 0) {
+				lookup_host(job, 0);
+			}
+			break;
+		default:
+			failed(q, status);
+			res->reason = job->timeouts > 0 && job->errors == 0 ?
+			    R_DNS_TIMEOUT : R_DNS_ERROR;
+			break;
+		}
+		done_one(job);
+		return;
+	}
+	ttl_min(job, rr->dnsmx_ttl);
+	for (i = 0; i < rr->dnsmx_nrr; i++) {
+		const char *n = rr->dnsmx_mx[i].name;
+
+		if (n[0] == '\0' || strcmp(n, ".") == 0) {
+			nnull++;
+			rr->dnsmx_mx[i].priority = -1;	/* never chosen */
+		}
+	}
+	if (nnull > 0 && nnull == rr->dnsmx_nrr) {
+		res->reason = R_NULL_MX;	/* RFC 7505 */
+		free(rr);
+		done_one(job);
+		return;
+	}
+	/*
+	 * Pick the best MX_HOSTS_MAX in preference order; among equal
+	 * preferences each candidate is equally likely (reservoir choice),
+	 * so load spreads as RFC 5321 5.1 asks.  O(MX_HOSTS_MAX * nrr),
+	 * fine for the 500-record sets of hostile zones.
+	 */
+	for (k = 0; k < MX_HOSTS_MAX; k++) {
+		best = -1;
+		ties = 0;
+		for (i = 0; i < rr->dnsmx_nrr; i++) {
+			int p = rr->dnsmx_mx[i].priority;
+
+			if (p < 0) {
+				continue;
+			}
+			if (best < 0 || p < rr->dnsmx_mx[best].priority) {
+				best = i;
+				ties = 1;
+			} else if (p == rr->dnsmx_mx[best].priority &&
+			    rnd() % (unsigned)++ties == 0) {
+				best = i;
+			}
+		}
+		if (best < 0) {
+			break;
+		}
+		if (add_host(res, rr->dnsmx_mx[best].name,
+		    (unsigned)rr->dnsmx_mx[best].priority) < 0) {
+			break;
+		}
+		rr->dnsmx_mx[best].priority = -1;
+	}
+	if (rr->dnsmx_nrr - nnull > res->nhost) {
+		res->flags |= MX_F_CUT;
+	}
+	free(rr);
+	for (h = 0; h < res->nhost; h++) {
+		lookup_host(job, h);
+	}
+	done_one(job);
+}
+
+static void
+on_a4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
+{
+	struct mx_q	*q = data;
+	struct mx_job	*job = q->job;
+	int		 i;
+
+	q->q = NULL;
+	if (rr == NULL) {
+		if (dns_status(c) != DNS_E_NXDOMAIN &&
+		    dns_status(c) != DNS_E_NODATA) {
+			failed(q, dns_status(c));
+		}
+	} else {
+		ttl_min(job, rr->dnsa4_ttl);
+		for (i = 0; i < rr->dnsa4_nrr; i++) {
+			if (job->n4[q->host] == HOST_ADDRS) {
+				job->res->flags |= MX_F_CUT;
+				break;
+			}
+			memcpy(job->a4[q->host][job->n4[q->host]++],
+			    &rr->dnsa4_addr[i], 4);
+		}
+		free(rr);
+	}
+	done_one(job);
+}
+
+static void
+on_a6(struct dns_ctx *c, struct dns_rr_a6 *rr, void *data)
+{
+	struct mx_q	*q = data;
+	struct mx_job	*job = q->job;
+	int		 i;
+
+	q->q = NULL;
+	if (rr == NULL) {
+		if (dns_status(c) != DNS_E_NXDOMAIN &&
+		    dns_status(c) != DNS_E_NODATA) {
+			failed(q, dns_status(c));
+		}
+	} else {
+		ttl_min(job, rr->dnsa6_ttl);
+		for (i = 0; i < rr->dnsa6_nrr; i++) {
+			if (job->n6[q->host] == HOST_ADDRS) {
+				job->res->flags |= MX_F_CUT;
+				break;
+			}
+			memcpy(job->a6[q->host][job->n6[q->host]++],
+			    &rr->dnsa6_addr[i], 16);
+		}
+		free(rr);
+	}
+	done_one(job);
+}
+
+static void
+start(struct mx_res *res, struct mx_job *job)
+{
+	MXP_ASSERT(job != NULL);
+	job->res = res;
+	res->job = job;
+	/*
+	 * Hold a reference while submitting: a query that fails at once
+	 * must not finish the job before the others are submitted.
+	 */
+	job->pending = 1;
+	submit(job, Q_MX, 0, res->domain);
+	done_one(job);
+}
+
+/* see mx.h */
+void
+mx_resolve(struct mx_res *res, const char *domain, mx_done_fn *cb,
+    void *arg)
+{
+	struct mx_job	*job;
+
+	memset(res, 0, offsetof(struct mx_res, domain));
+	res->reason = R_NONE;
+	res->domain = domain;
+	res->cb = cb;
+	res->arg = arg;
+	res->next = NULL;
+	res->job = NULL;
+	res->queued = 0;
+	job = job_get();
+	if (job == NULL) {
+		res->queued = 1;
+		if (wait_tail != NULL) {
+			wait_tail->next = res;
+		} else {
+			wait_head = res;
+		}
+		wait_tail = res;
+		return;
+	}
+	start(res, job);
+}
+
+/* see mx.h */
+void
+mx_literal(struct mx_res *res, int family, const uint8_t *a)
+{
+	memset(res, 0, sizeof(*res));
+	res->flags = MX_F_ADDR_LIT;
+	res->nhost = 1;
+	res->host[0].naddr = 1;
+	res->addr[0].family = (uint8_t)family;
+	memcpy(res->addr[0].a, a, family == 4 ? 4 : 16);
+	res->ttl_s = UINT32_MAX;
+	res->naddr = 1;
+	if (mx_addr_private(family, a)) {
+		res->flags |= MX_F_PRIVATE;
+		res->addr[0].flags = MXA_PRIVATE;
+		if (!cfg->allow_private) {
+			res->naddr = 0;
+			res->host[0].naddr = 0;
+			res->reason = R_PRIVATE_MX;
+		}
+	}
+	if (cfg->family != 0 && cfg->family != family) {
+		res->naddr = 0;
+		res->host[0].naddr = 0;
+		res->reason = R_NO_MAIL_HOST;
+	}
+}
+
+/* see mx.h */
+void
+mx_cancel(struct mx_res *res)
+{
+	struct mx_res	**pp;
+	struct mx_job	*job = res->job;
+	int		 i;
+
+	if (res->queued) {
+		for (pp = &wait_head; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == res) {
+				*pp = res->next;
+				break;
+			}
+		}
+		wait_tail = NULL;
+		for (pp = &wait_head; *pp != NULL; pp = &(*pp)->next) {
+			wait_tail = *pp;
+		}
+		res->queued = 0;
+		return;
+	}
+	if (job == NULL) {
+		return;
+	}
+	for (i = 0; i < job->nq; i++) {
+		if (job->q[i].q != NULL) {
+			dns_cancel(ctx, job->q[i].q);
+			job->q[i].q = NULL;
+		}
+	}
+	job->used = 0;
+	res->job = NULL;
+	if (wait_head != NULL) {
+		struct mx_res *next = wait_head;
+
+		wait_head = next->next;
+		if (wait_head == NULL) {
+			wait_tail = NULL;
+		}
+		next->queued = 0;
+		start(next, job_get());
+	}
+}
+
+/* see mx.h */
+void
+mx_host_name(const struct mx_res *res, unsigned host, char *out, size_t cap)
+{
+	if (host >= res->nhost) {
+		str_copy(out, cap, "", 0);
+		return;
+	}
+	str_copy(out, cap, res->names + res->host[host].name_off,
+	    res->host[host].name_len);
+}
+
+/* see mx.h */
+void
+mx_addr_text(const struct mx_addr *a, char *out, size_t cap)
+{
+	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, out,
+	    (socklen_t)cap) == NULL) {
+		str_copy(out, cap, "?", 1);
+	}
+}
+
+/* see mx.h */
+void
+mx_list_text(const struct mx_res *res, struct buf *b)
+{
+	char		 ip[INET6_ADDRSTRLEN];
+	size_t		 mark;
+	unsigned	 h, i;
+
+	for (h = 0; h < res->nhost; h++) {
+		mark = b->len;
+		if (h > 0) {
+			buf_addc(b, ';');
+		}
+		buf_addu(b, res->host[h].pref);
+		buf_addc(b, ' ');
+		buf_add(b, res->names + res->host[h].name_off,
+		    res->host[h].name_len);
+		for (i = 0; i < res->naddr; i++) {
+			if (res->addr[i].host != h) {
+				continue;
+			}
+			mx_addr_text(&res->addr[i], ip, sizeof(ip));
+			buf_addc(b, ' ');
+			buf_adds(b, ip);
+		}
+		if (b->trunc) {
+			/* cut at a whole host */
+			b->trunc = 0;
+			b->len = mark;
+			return;
+		}
+	}
+}
+
+/* see mx.h */
+int
+mx_addr_private(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (family == 4) {
+		return a[0] == 0 || a[0] == 10 || a[0] == 127 ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64) ||	/* CGN */
+		    (a[0] == 169 && a[1] == 254) ||
+		    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 198 && (a[1] & 0xfe) == 18) ||	/* bench */
+		    a[0] >= 224;				/* mcast */
+	}
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1)) {
+		return 1;					/* :: ::1 */
+	}
+	if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff) {
+		return mx_addr_private(4, a + 12);		/* mapped */
+	}
+	return (a[0] & 0xfe) == 0xfc ||				/* ULA */
+	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||		/* link */
+	    a[0] == 0xff;					/* mcast */
+}
+
+/* see mx.h */
+uint64_t
+mx_queries(void)
+{
+	return nqueries;
+}

@@ -1,0 +1,213 @@
+/*
+ * util.c - bounded buffers, messages, the monotonic clock.
+ *
+ * Invariant of struct buf: len <= cap always; once trunc is set the
+ * buffer does not change until it is reset by buf_init().
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *util_progname = "mxprobe";
+
+void
+buf_init(struct buf *b, char *mem, size_t cap)
+{
+	b->p = mem;
+	b->len = 0;
+	b->cap = cap;
+	b->trunc = 0;
+}
+
+void
+buf_add(struct buf *b, const void *s, size_t n)
+{
+	if (b->trunc || n > b->cap - b->len) {
+		b->trunc = 1;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, char c)
+{
+	if (b->trunc || b->len == b->cap) {
+		b->trunc = 1;
+		return;
+	}
+	b->p[b->len++] = c;
+}
+
+void
+buf_addu(struct buf *b, uint64_t v)
+{
+	char	 tmp[20];
+	size_t	 i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
+void
+buf_addi(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(b, '-');
+		buf_addu(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		buf_addu(b, (uint64_t)v);
+	}
+}
+
+char *
+buf_nul(struct buf *b)
+{
+	if (b->len < b->cap) {
+		b->p[b->len] = '\0';
+	} else if (b->cap > 0) {
+		b->trunc = 1;
+		b->p[--b->len] = '\0';
+	}
+	return b->p;
+}
+
+size_t
+str_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (cap == 0) {
+		return 0;
+	}
+	if (n > cap - 1) {
+		n = cap - 1;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+write_all(int fd, const void *s, size_t n)
+{
+	const char	*p = s;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+vmsg(const char *s, va_list ap)
+{
+	char		 mem[1024];
+	struct buf	 b;
+
+	buf_init(&b, mem, sizeof(mem) - 1);
+	buf_adds(&b, util_progname);
+	buf_adds(&b, ": ");
+	for (; s != NULL; s = va_arg(ap, const char *)) {
+		buf_adds(&b, s);
+	}
+	if (b.trunc) {
+		b.trunc = 0;
+		b.len = b.cap - 4;
+		buf_adds(&b, "...");
+	}
+	b.cap++;
+	buf_addc(&b, '\n');
+	(void)write_all(2, b.p, b.len);
+}
+
+void
+msg(const char *s, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, s);
+	vmsg(s, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+die(int status, const char *s, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, s);
+	vmsg(s, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+util_assert_fail(const char *file, int line, const char *what)
+{
+	char		 mem[32];
+	struct buf	 b;
+
+	buf_init(&b, mem, sizeof(mem) - 1);
+	buf_addi(&b, line);
+	msg("internal error: assertion failed at ", file, ":", buf_nul(&b),
+	    ": ", what, NULL);
+	abort();
+}
+
+int
+parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t	 v = 0;
+
+	if (s == NULL || *s == '\0') {
+		return -1;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9') {
+			return -1;
+		}
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) {
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v < min || v > max) {
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,116 @@
+# tests/lib/lib.sh - shared shell functions for the test scripts (POSIX sh).
+#
+# A test script sources this, calls check/check_eq for each assertion and
+# finishes with "done_testing".  Output: one line per check, "ok NAME" or
+# "FAIL NAME" (with the details indented under it); tests/run.sh counts
+# them.  Environment from tests/run.sh:
+#   MXPROBE   command that runs the binary under test (may start with qemu)
+#   MXP_BIN   the binary itself;  MXP_QEMU  the qemu prefix, or empty
+#   FAKES     directory of the test servers (native)
+#   T         a fresh scratch directory for this script
+
+: "${T:=$(mktemp -d /tmp/mxp-test.XXXXXX)}"
+_pass=0
+_fail=0
+
+ok() {
+	_pass=$((_pass + 1))
+	echo "ok $1"
+}
+
+not_ok() {
+	_fail=$((_fail + 1))
+	echo "FAIL $1"
+	shift
+	for l in "$@"; do
+		printf '    %s\n' "$l"
+	done
+}
+
+# check NAME COMMAND...: passes when the command succeeds
+check() {
+	_n=$1
+	shift
+	if "$@" >"$T/check.out" 2>&1; then
+		ok "$_n"
+	else
+		not_ok "$_n" "command failed: $*" "$(head -c 2000 "$T/check.out")"
+	fi
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "got:  $2" "want: $3"
+	fi
+}
+
+# check_file NAME GOTFILE WANTFILE: diff on failure
+check_file() {
+	if cmp -s "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1" "$(diff -u "$3" "$2" | head -40)"
+	fi
+}
+
+# run the binary; sets $rc and leaves stdout/stderr in $T/out, $T/err
+mxp() {
+	set +e
+	$MXPROBE "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+}
+
+# the same with stdin from a file
+mxp_in() {
+	_in=$1
+	shift
+	set +e
+	$MXPROBE "$@" <"$_in" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+}
+
+# field N (1-based, TAB-separated) of line L of $T/out
+field() {
+	sed -n "$1p" "$T/out" | cut -f "$2"
+}
+
+# wait until FILE exists (a test server's ready file), at most ~10 s
+wait_file() {
+	_i=0
+	while [ ! -s "$1" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ]; then
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# background processes started by a test: killed by done_testing
+_pids=""
+bg_pid() {
+	_pids="$_pids $1"
+}
+
+cleanup() {
+	for p in $_pids; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $_pids; do
+		wait "$p" 2>/dev/null || true
+	done
+	_pids=""
+}
+
+done_testing() {
+	cleanup
+	echo "# $_pass passed, $_fail failed"
+	[ "$_fail" -eq 0 ]
+}
+
+trap cleanup EXIT INT TERM

@@ -1,0 +1,93 @@
+/*
+ * test_util.c - bounded buffers and number parsing.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "t.h"
+#include "tests.h"
+#include "util.h"
+
+static void
+t_buf(void)
+{
+	char		 mem[8];
+	struct buf	 b;
+
+	buf_init(&b, mem, sizeof(mem));
+	buf_adds(&b, "abc");
+	buf_addu(&b, 1234);
+	T_INTEQ(b.len, 7);
+	T_CHECK(!b.trunc);
+	buf_adds(&b, "xy");		/* does not fit: nothing written */
+	T_CHECK(b.trunc);
+	T_INTEQ(b.len, 7);
+	buf_addc(&b, 'z');		/* sticky: even though it would fit */
+	T_INTEQ(b.len, 7);
+	T_CHECK(memcmp(mem, "abc1234", 7) == 0);
+
+	buf_init(&b, mem, sizeof(mem));
+	buf_addi(&b, -42);
+	buf_addu(&b, 0);
+	T_STREQ(buf_nul(&b), "-420");
+
+	buf_init(&b, mem, 3);
+	buf_adds(&b, "abc");
+	T_STREQ(buf_nul(&b), "ab");	/* no room for the NUL: cut */
+	T_CHECK(b.trunc);
+}
+
+static void
+t_str_copy(void)
+{
+	char	 d[4];
+
+	T_INTEQ(str_copy(d, sizeof(d), "abcdef", 6), 3);
+	T_STREQ(d, "abc");
+	T_INTEQ(str_copy(d, sizeof(d), "a", 1), 1);
+	T_STREQ(d, "a");
+	T_INTEQ(str_copy(d, 0, "a", 1), 0);
+}
+
+static void
+t_parse(void)
+{
+	static const struct {
+		const char	*s;
+		uint64_t	 min, max;
+		int		 rc;
+		uint64_t	 v;
+	} c[] = {
+		{ "0", 0, 10, 0, 0 },
+		{ "10", 0, 10, 0, 10 },
+		{ "11", 0, 10, -1, 0 },
+		{ "5", 6, 10, -1, 0 },
+		{ "", 0, 10, -1, 0 },
+		{ "-1", 0, 10, -1, 0 },
+		{ "1x", 0, 10, -1, 0 },
+		{ " 1", 0, 10, -1, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073709551616", 0, UINT64_MAX, -1, 0 },
+		{ "99999999999999999999999", 0, UINT64_MAX, -1, 0 },
+		{ NULL, 0, 0, 0, 0 }
+	};
+	size_t		 i;
+	uint64_t	 v;
+
+	for (i = 0; c[i].s != NULL; i++) {
+		v = 0;
+		T_CHECKF(parse_u64(c[i].s, c[i].min, c[i].max, &v) == c[i].rc,
+		    "row %zu \"%s\"", i, c[i].s);
+		if (c[i].rc == 0) {
+			T_CHECKF(v == c[i].v, "row %zu", i);
+		}
+	}
+}
+
+void
+test_util(void)
+{
+	t_buf();
+	t_str_copy();
+	t_parse();
+}

@@ -1,0 +1,21 @@
+/*
+ * tests.h - the list of unit tests; each T(name) is a function
+ * void test_name(void) in one of the tests/unit/test_*.c files.
+ */
+#ifndef MXP_TESTS_H
+#define MXP_TESTS_H
+
+#define MXP_UNIT_TESTS \
+	T(addr) \
+	T(punycode) \
+	T(util) \
+	T(verdict) \
+	T(ring) \
+	T(input) \
+	T(out)
+
+#define T(name) void test_##name(void);
+MXP_UNIT_TESTS
+#undef T
+
+#endif
