@@ -55,6 +55,42 @@ enum reason {
 	R__COUNT
 };
 
+/* where in the SMTP dialogue a reply came (for verdict_smtp) */
+enum smtp_stage {
+	STAGE_CONNECT,		/* no reply: connection level */
+	STAGE_BANNER,
+	STAGE_EHLO,
+	STAGE_HELO,
+	STAGE_STARTTLS,
+	STAGE_MAIL,
+	STAGE_RCPT,
+	STAGE_RSET,
+	STAGE_QUIT,
+	STAGE__COUNT
+};
+
+struct reply;
+
+/*
+ * The verdict table: what a reply at a stage means (docs/verdicts.md,
+ * "SMTP replies", has one example per row).  Rows are matched in order
+ * on (stage, code or code class, enhanced code prefix, a keyword in the
+ * text, case-insensitive); the first match gives the reason.  For RCPT:
+ * 250/251 -> R_ACCEPTED (the engine turns it into R_CATCH_ALL when the
+ * domain accepts anything); 550 5.1.1 / "user unknown" ->
+ * R_MAILBOX_MISSING; etc.  For the stages before RCPT a 5xx means the
+ * server refuses us (R_POLICY_BLOCK), except 530 5.7.0 "must issue
+ * STARTTLS" (R_TLS_REQUIRED); a 4xx is R_TEMP_FAILURE or, when it says
+ * so, R_RATE_LIMITED.
+ */
+enum reason	 verdict_smtp(enum smtp_stage stage, const struct reply *r);
+
+/* does a 4xx at RCPT look like greylisting (retry later helps)? */
+int		 verdict_greylist(const struct reply *r);
+
+/* does a reply say "too many connections / rate limited" (back off)? */
+int		 verdict_ratelimit(const struct reply *r);
+
 /* stable token of a verdict ("deliverable", ...) */
 const char	*verdict_token(enum verdict v);
 

@@ -15,12 +15,18 @@
 
 #include "addr.h"
 #include "config.h"
+#include "engine.h"
+#include "features.h"
 #include "input.h"
 #include "out.h"
 #include "result.h"
 #include "ring.h"
 #include "util.h"
 #include "verdict.h"
+
+#if MXP_TLS
+#include "tls.h"
+#endif
 
 static volatile sig_atomic_t got_signal;
 
@@ -115,6 +121,31 @@ run_syntax(struct input *in, struct ring *ring, struct out *out, int *worst)
 	}
 }
 
+/* TLS for the probe: once per process, before any session */
+static void
+start_tls(const struct config *cfg)
+{
+#if MXP_TLS
+	char	 err[256];
+
+	if (cfg->mode != MODE_PROBE || cfg->tls == TLSM_NO) {
+		return;
+	}
+	if (tls_init(cfg->tls_verify, cfg->ca_file, err, sizeof(err)) != 0) {
+		die(EXIT_USAGE, err, NULL);
+	}
+	if (tls_slots(cfg->tls_max) != 0) {
+		die(EXIT_INTERNAL, "out of memory for TLS contexts", NULL);
+	}
+#else
+	if (cfg->mode == MODE_PROBE && (cfg->tls == TLSM_REQUIRE ||
+	    cfg->tls_verify)) {
+		die(EXIT_USAGE, "this build has no TLS (TLS=0): --tls require "
+		    "and --tls-verify cannot work", NULL);
+	}
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -148,8 +179,12 @@ main(int argc, char **argv)
 	}
 
 	if (cfg.mode != MODE_SYNTAX) {
-		die(EXIT_USAGE, "this build can only check syntax: "
-		    "use --syntax-only", NULL);
+		start_tls(&cfg);
+		worst = eng_run(&cfg, &in, &ring, &out);
+		ring_free(&ring);
+		out_free(&out);
+		input_close(&in);
+		return worst;
 	}
 	failed = run_syntax(&in, &ring, &out, &worst) != 0;
 	if (drain(&ring, &out, &worst, 1) != 0) {

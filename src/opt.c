@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
+#include "engine.h"
 #include "features.h"
 #include "util.h"
 #include "version.h"
@@ -39,7 +41,7 @@ struct opt {
 };
 
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
-    show_version;
+    show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
 #define F(field) offsetof(struct config, field)
 
@@ -48,6 +50,8 @@ static const struct opt opts[] = {
 	    "read addresses from FILE, one per line (- is stdin)" },
 	{ "syntax-only", 0, OK_FN, 0, MODE_SYNTAX, 0, set_mode, NULL,
 	    "check the address syntax only" },
+	{ "mx-only", 0, OK_FN, 0, MODE_MX, 0, set_mode, NULL,
+	    "check syntax and mail routing (DNS) only" },
 	{ "json", 0, OK_FN, 0, OUT_JSON, 0, set_fmt, NULL,
 	    "one JSON object per line" },
 	{ "csv", 0, OK_FN, 0, OUT_CSV, 0, set_fmt, NULL,
@@ -58,6 +62,65 @@ static const struct opt opts[] = {
 	    "order of the results (default completion)" },
 	{ "ring", 0, OK_U32, F(ring), 1, 1u << 20, NULL, "N",
 	    "result ring slots (default 256)" },
+	{ "concurrency", 'c', OK_U32, F(concurrency), 1, 4096, NULL, "N",
+	    "SMTP sessions at once (default 32)" },
+	{ "queue", 0, OK_U32, F(queue), 1, 1u << 20, NULL, "N",
+	    "addresses in progress at once (default 256)" },
+	{ "per-domain", 0, OK_U32, F(per_domain), 1, 64, NULL, "N",
+	    "sessions per domain at once (default 2)" },
+	{ "rcpt-per-session", 0, OK_U32, F(rcpt_per_session), 1, RCPT_MAX,
+	    NULL, "N", "recipients per transaction (default 20)" },
+	{ "dns", 0, OK_FN, 0, 0, 0, add_dns, "ADDR[:PORT]",
+	    "name server to ask (repeatable; default /etc/resolv.conf)" },
+	{ "ipv4", '4', OK_FN, 0, 4, 0, set_family, NULL,
+	    "IPv4 mail hosts only" },
+	{ "ipv6", '6', OK_FN, 0, 6, 0, set_family, NULL,
+	    "IPv6 mail hosts only" },
+	{ "allow-private", 0, OK_FLAG, F(allow_private), 1, 0, NULL, NULL,
+	    "probe mail hosts at private or loopback addresses" },
+	{ "dns-cache", 0, OK_U32, F(dns_cache), 1, 1u << 20, NULL, "N",
+	    "domains kept in the DNS cache (default 512)" },
+	{ "dns-inflight", 0, OK_U32, F(dns_inflight), 1, 4096, NULL, "N",
+	    "domains resolving at once (default 32)" },
+	{ "dns-timeout", 0, OK_U32, F(dns_timeout_s), 1, 60, NULL, "SECONDS",
+	    "first DNS timeout, doubled per try (default 2)" },
+	{ "dns-tries", 0, OK_U32, F(dns_tries), 1, 10, NULL, "N",
+	    "DNS tries per server (default 3)" },
+	{ "ttl-min", 0, OK_U32, F(ttl_min_s), 0, 86400 * 7, NULL, "SECONDS",
+	    "shortest time a DNS answer is kept (default 60)" },
+	{ "ttl-max", 0, OK_U32, F(ttl_max_s), 1, 86400 * 7, NULL, "SECONDS",
+	    "longest time a DNS answer is kept (default 3600)" },
+	{ "port", 'p', OK_U32, F(port), 1, 65535, NULL, "PORT",
+	    "SMTP port (default 25)" },
+	{ "helo", 0, OK_STR, F(helo), 0, 0, NULL, "NAME",
+	    "name to say in EHLO/HELO (default this host's name)" },
+	{ "from", 0, OK_STR, F(from), 0, 0, NULL, "ADDRESS",
+	    "MAIL FROM address (default <>, the null sender)" },
+	{ "connect-timeout", 0, OK_FN, F(connect_ms), 1, 600, set_secs,
+	    "SECONDS", "per connection attempt (default 10)" },
+	{ "banner-timeout", 0, OK_FN, F(banner_ms), 1, 600, set_secs,
+	    "SECONDS", "for the greeting (default 30)" },
+	{ "reply-timeout", 0, OK_FN, F(reply_ms), 1, 600, set_secs,
+	    "SECONDS", "for each reply (default 30)" },
+	{ "timeout", 0, OK_FN, F(address_ms), 1, 3600, set_secs,
+	    "SECONDS", "for one attempt at an address (default 120)" },
+	{ "greylist-delay", 0, OK_U32, F(greylist_delay_s), 0, 86400, NULL,
+	    "SECONDS", "wait before asking a greylisting server again "
+	    "(default 300)" },
+	{ "greylist-max", 0, OK_U32, F(greylist_max), 0, 10, NULL, "N",
+	    "retries after greylisting (default 2)" },
+	{ "no-retry", 0, OK_FLAG, F(no_retry), 1, 0, NULL, NULL,
+	    "report greylisting at once as unknown greylisted" },
+	{ "no-catch-all", 0, OK_FN, 0, 0, 0, no_catch_all, NULL,
+	    "do not probe a random recipient per domain" },
+	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no",
+	    "STARTTLS use (default try)" },
+	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL,
+	    "verify certificates and host names" },
+	{ "ca-file", 0, OK_STR, F(ca_file), 0, 0, NULL, "FILE",
+	    "CA bundle (default /etc/ssl/certs/ca-certificates.crt)" },
+	{ "tls-max", 0, OK_U32, F(tls_max), 1, 1024, NULL, "N",
+	    "TLS sessions at once (default 16)" },
 	{ "seed", 0, OK_FN, 0, 0, 0, set_seed, "N",
 	    "fix all randomness, for reproducible runs" },
 	{ "verbose", 'v', OK_FLAG, F(verbose), 1, 0, NULL, NULL,
@@ -75,6 +138,90 @@ defaults(struct config *c)
 	c->mode = MODE_PROBE;
 	c->fmt = OUT_TEXT;
 	c->ring = 256;
+	c->concurrency = 32;
+	c->queue = 256;
+	c->per_domain = 2;
+	c->rcpt_per_session = 20;
+	c->dns_cache = 512;
+	c->dns_inflight = 32;
+	c->dns_timeout_s = 2;
+	c->dns_tries = 3;
+	c->ttl_min_s = 60;
+	c->ttl_max_s = 3600;
+	c->port = 25;
+	c->from = "";
+	c->connect_ms = 10000;
+	c->banner_ms = 30000;
+	c->reply_ms = 30000;
+	c->address_ms = 120000;
+	c->greylist_delay_s = 300;
+	c->greylist_max = 2;
+	c->catch_all = 1;
+	c->tls = TLSM_TRY;
+	c->tls_max = 16;
+}
+
+static void
+no_catch_all(struct config *c, const struct opt *o, const char *v)
+{
+	(void)o;
+	(void)v;
+	c->catch_all = 0;
+}
+
+static void
+add_dns(struct config *c, const struct opt *o, const char *v)
+{
+	(void)o;
+	if (c->ndns == CFG_DNS_MAX - 1) {
+		die(EXIT_USAGE, "--dns: at most 3 servers", NULL);
+	}
+	c->dns[c->ndns++] = v;
+}
+
+static void
+set_family(struct config *c, const struct opt *o, const char *v)
+{
+	(void)v;
+	if (c->family != 0 && c->family != (int)o->min) {
+		die(EXIT_USAGE, "-4 and -6 exclude each other", NULL);
+	}
+	c->family = (int)o->min;
+}
+
+static void
+set_tls(struct config *c, const struct opt *o, const char *v)
+{
+	(void)o;
+	if (strcmp(v, "try") == 0) {
+		c->tls = TLSM_TRY;
+	} else if (strcmp(v, "require") == 0) {
+		c->tls = TLSM_REQUIRE;
+	} else if (strcmp(v, "no") == 0) {
+		c->tls = TLSM_NO;
+	} else {
+		die(EXIT_USAGE, "--tls: want try, require or no, not \"", v,
+		    "\"", NULL);
+	}
+}
+
+/* a whole number of seconds into a millisecond field */
+static void
+set_secs(struct config *c, const struct opt *o, const char *v)
+{
+	uint64_t	 u;
+	char		 num[24];
+	struct buf	 b;
+
+	if (parse_u64(v, o->min, o->max, &u) != 0) {
+		buf_init(&b, num, sizeof(num));
+		buf_addu(&b, o->min);
+		buf_adds(&b, "..");
+		buf_addu(&b, o->max);
+		die(EXIT_USAGE, "--", o->name, ": want seconds in ",
+		    buf_nul(&b), ", not \"", v, "\"", NULL);
+	}
+	*(uint32_t *)(void *)((char *)c + o->off) = (uint32_t)(u * 1000);
 }
 
 static void
@@ -242,9 +389,44 @@ apply(struct config *c, const struct opt *o, const char *v)
 static void
 check(struct config *c)
 {
+	static char	 from[ADDR_PATH_MAX + 1];
+	struct addr	 a;
+	struct buf	 b;
+	enum addr_err	 e;
+
 	if (c->file != NULL && c->nargs > 0) {
 		die(EXIT_USAGE, "give addresses as arguments or with -f, "
 		    "not both", NULL);
+	}
+	if (c->ttl_min_s > c->ttl_max_s) {
+		die(EXIT_USAGE, "--ttl-min is above --ttl-max", NULL);
+	}
+	if (c->from[0] != '\0') {
+		/* the sender goes on the wire: it must be a valid address */
+		e = addr_parse(c->from, strlen(c->from), &a);
+		if (e != ADDR_OK) {
+			die(EXIT_USAGE, "--from: ", addr_err_text(e), NULL);
+		}
+		buf_init(&b, from, sizeof(from) - 1);
+		buf_add(&b, a.local, a.local_len);
+		buf_addc(&b, '@');
+		buf_add(&b, a.domain, a.domain_len);
+		c->from = buf_nul(&b);
+	}
+	if (c->helo != NULL) {
+		/* a domain or an address literal, as a Mailbox's domain */
+		buf_init(&b, from, sizeof(from) - 1);
+		buf_adds(&b, "postmaster@");
+		buf_adds(&b, c->helo);
+		e = b.trunc ? ADDR_E_DOMAIN_LONG :
+		    addr_parse(b.p, b.len, &a);
+		if (e != ADDR_OK || (a.flags & ADDR_F_IDN)) {
+			die(EXIT_USAGE, "--helo: want a host name or an address "
+			    "literal, not \"", c->helo, "\"", NULL);
+		}
+	}
+	if (c->tls_verify && c->ca_file == NULL) {
+		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
 	}
 }
 

@@ -192,7 +192,7 @@ detail_text(struct buf *b, const struct result *r)
 		}
 		sep = "; ";
 	}
-	if (r->mx[0] != '\0') {
+	if (r->mx[0] != '\0' && r->mxlist[0] == '\0') {
 		buf_adds(b, sep);
 		buf_adds(b, "via ");
 		esc_text(b, r->mx, strlen(r->mx));

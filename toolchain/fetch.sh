@@ -57,7 +57,7 @@ find_mirror() {
 	fi
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -r "$f" ] || continue
-		sed -n 's/^[Uu][Rr][Ii][Ss]:[[:space:]]*//p' "$f" | tr ' \t' '\n\n'
+		sed -n 's/^[Uu][Rr][Ii][Ss]:[[:space:]]*//p' "$f" | tr -s '[:blank:]' '\n'
 	done | grep -v -e '^$' -e security | grep debian | head -n 1 | grep . && return
 	if [ -r /etc/apt/sources.list ]; then
 		sed -n 's/^deb\(-src\)\{0,1\}[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]*\)\{0,1\}\([^[:space:]]*\).*/\3/p' \

@@ -114,3 +114,48 @@ done_testing() {
 }
 
 trap cleanup EXIT INT TERM
+
+# start_dns ZONEFILE: fakedns on 127.0.0.1, a free port; sets DNSPORT and
+# QLOG (its query log: "ms addr:port name TYPE result transport")
+start_dns() {
+	QLOG=$T/qlog
+	rm -f "$T/dns.ready" "$QLOG"
+	"$FAKES/fakedns" -z "$1" -r "$T/dns.ready" -l "$QLOG" 2>"$T/dns.err" &
+	bg_pid $!
+	wait_file "$T/dns.ready" || { echo "FAIL fakedns did not start"; cat "$T/dns.err"; exit 1; }
+	DNSPORT=$(cat "$T/dns.ready")
+}
+
+# start_smtp SCENARIO [extra args]: fakesmtp on the scenario's loopback
+# hosts, one free port; sets SMTPPORT and TR (its transcript)
+start_smtp() {
+	TR=$T/transcript
+	_sc=$1
+	shift
+	rm -f "$T/smtp.ready" "$TR"
+	"$FAKES/fakesmtp" -s "$_sc" -r "$T/smtp.ready" -t "$TR" "$@" 2>"$T/smtp.err" &
+	bg_pid $!
+	wait_file "$T/smtp.ready" || { echo "FAIL fakesmtp did not start"; cat "$T/smtp.err"; exit 1; }
+	SMTPPORT=$(cat "$T/smtp.ready")
+}
+
+# probe [args]: mxprobe pointed at the fakes, results in $T/out, $rc
+probe() {
+	mxp --dns "127.0.0.1:$DNSPORT" --port "${SMTPPORT:-25}" --allow-private \
+	    --dns-timeout 1 --dns-tries 1 "$@"
+}
+
+# result ADDRESS: "verdict reason" of that address in $T/out
+result() {
+	awk -F'\t' -v a="$1" '$1 == a { print $2, $3 }' "$T/out"
+}
+
+# expect ADDRESS "verdict reason": one check
+expect() {
+	check_eq "$1 -> $2" "$(result "$1")" "$2"
+}
+
+# queries NAME [TYPE]: how many queries the fake DNS saw for it
+queries() {
+	awk -v n="$1" -v t="${2:-}" '$3 == n && (t == "" || $4 == t)' "$QLOG" | wc -l | tr -d ' '
+}

@@ -1,0 +1,135 @@
+/*
+ * engine.h - the probe engine: admission, domains, scheduling of SMTP
+ * sessions, catch-all, greylisting retries, back-off, results.
+ *
+ * Ownership: the engine owns three fixed pools sized at start-up from
+ * the options (items: --queue; domains: --dns-cache; sessions:
+ * --concurrency) and the loop.  An item is one admitted input address;
+ * it is attached to its domain from admission to its one result.
+ *
+ * The session module (sess.c) drives one SMTP connection through its
+ * states and reports facts back through the eng_on_* calls below; the
+ * engine alone decides what the facts mean for each address.
+ */
+#ifndef MXP_ENGINE_H
+#define MXP_ENGINE_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+#include "input.h"
+#include "loop.h"
+#include "mx.h"
+#include "out.h"
+#include "reply.h"
+#include "ring.h"
+#include "verdict.h"
+
+#define RCPT_MAX	32	/* --rcpt-per-session upper bound */
+#define SESS_TX_CAP	4096	/* one pipelined MAIL + RCPT... write */
+
+enum item_state {
+	ITEM_FREE,
+	ITEM_DNS,		/* waiting for its domain's resolution */
+	ITEM_QUEUED,		/* waiting for a session */
+	ITEM_SESSION,		/* in a session's batch */
+	ITEM_RETRY,		/* greylisted: waiting for its retry time */
+	ITEM_FOLLOWER		/* a duplicate waiting for its leader */
+};
+
+/* what the SMTP dialogue said about one address (or the session) */
+struct fact {
+	uint8_t		 reason;	/* enum reason; R_NONE: nothing yet */
+	uint8_t		 stage;		/* enum smtp_stage */
+	uint16_t	 code;
+	char		 ecode[12];
+	char		 text[REPLY_TEXT_MAX + 1];
+	char		 detail[RES_DETAIL_MAX + 1];
+	int16_t		 ai;		/* MX address index, -1 none */
+	char		 tls[RES_TLS_MAX + 1];
+};
+
+struct dom;
+
+struct item {
+	enum item_state	 state;
+	uint64_t	 seq;
+	uint64_t	 line;
+	int64_t		 t0;		/* admission */
+	struct addr	 a;
+	uint16_t	 text_len;
+	uint32_t	 full_len;
+	uint8_t		 cut;
+	uint8_t		 attempts;	/* SMTP sessions */
+	uint8_t		 greylisted;	/* retries used */
+	uint8_t		 role;
+	char		 text[RES_ADDR_MAX];
+	struct dom	*dom;
+	struct item	*next;		/* domain queue or free list */
+	struct item	*anext, *aprev;	/* all items of the domain */
+	struct item	*leader;	/* ITEM_FOLLOWER: whose result to copy */
+	struct item	*followers;	/* duplicates of this one (via next) */
+	struct timer	 timer;		/* greylisting retry */
+	struct fact	 fact;
+};
+
+enum dom_state {
+	DOM_FREE,
+	DOM_DNS,
+	DOM_READY
+};
+
+enum ca_state {
+	CA_NONE,	/* not probed (yet) */
+	CA_PROBING,	/* a session carries the probe */
+	CA_DONE		/* dom->catch_all says */
+};
+
+struct dom {
+	enum dom_state	 state;
+	char		 name[ADDR_DOMAIN_MAX + 1];
+	uint32_t	 hash;
+	struct dom	*hnext;		/* hash chain */
+	struct dom	*lprev, *lnext;	/* idle list (refs == 0), LRU */
+	int64_t		 expires;	/* DNS answer good until */
+	struct mx_res	 mx;
+	struct item	*qhead, *qtail;	/* ITEM_DNS or ITEM_QUEUED */
+	struct item	*all;		/* every attached item */
+	uint32_t	 refs;
+	uint16_t	 active;	/* sessions open to this domain */
+	uint16_t	 limit;		/* sessions allowed at once */
+	uint16_t	 batch;		/* RCPTs per transaction */
+	int8_t		 catch_all;	/* -1 not known, 0, 1 */
+	uint8_t		 ca_state;	/* enum ca_state */
+	uint8_t		 ca_tries;
+	uint8_t		 ready_q;	/* on the engine's ready list */
+	struct dom	*rnext;		/* ready list: waits for a session */
+};
+
+/* the engine's entry point: runs until every input address has its
+ * result; returns the exit status (util.h) */
+int	eng_run(const struct config *cfg, struct input *in, struct ring *ring,
+	    struct out *out);
+
+/* for the session module */
+struct sess;
+const struct config *eng_cfg(void);
+int	eng_backed_off(const struct mx_addr *a);
+void	eng_back_off(const struct mx_addr *a);
+void	eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f);
+void	eng_on_catchall(struct dom *d, const struct reply *r);
+void	eng_on_sess_end(struct sess *s, struct item **items, unsigned n,
+	    const struct fact *fail);
+/*
+ * More work for an open session to dom: up to max items from the
+ * domain's queue (fewer if their commands would not fit in tx bytes);
+ * *ca is set when the batch should carry the catch-all probe, whose
+ * local part is then in ca_local.  Returns the count (0: nothing).
+ */
+unsigned eng_take_batch(struct dom *d, struct item **items, unsigned max,
+	    size_t tx, int *ca, char *ca_local, size_t ca_cap);
+/* the HELO name for a session whose local address is local (or NULL) */
+const char *eng_helo(void);
+
+#endif

@@ -1,0 +1,1165 @@
+/*
+ * engine.c - the probe engine; see engine.h.
+ *
+ * Invariants:
+ *  - every admitted address (an item) yields exactly one result, written
+ *    by complete() and nowhere else; an item is attached to its domain
+ *    (refs, all-list) from admission until then;
+ *  - an item is in at most one list: its domain's queue (DNS or QUEUED),
+ *    a session's batch (SESSION), its leader's followers (FOLLOWER), the
+ *    free list; RETRY items wait on their own timer;
+ *  - admission needs a ring slot, a free item and a domain entry; when
+ *    any is missing nothing more is read (bounded memory, back-pressure);
+ *  - a domain is evicted only when idle (refs == 0), least recently
+ *    used first; its DNS answer, catch-all status and limits go with it.
+ * Politeness: at most dom->limit sessions per domain (--per-domain,
+ * lowered after a 421), and while the catch-all probe is out, one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "features.h"
+#include "result.h"
+#include "sess.h"
+#include "util.h"
+
+#define MAX_ATTEMPTS	2	/* sessions per address after a lost one */
+#define BACKOFF_MAX	64	/* mail hosts remembered as backed off */
+#define CA_TRIES	2	/* catch-all probes per domain */
+
+static const struct config *cfg;
+static struct ring	*ring;
+static struct out	*out;
+static struct input	*in;
+
+static struct item	*items, *free_items;
+static size_t		 nitems, items_used;
+static struct dom	*doms;
+static size_t		 ndoms, doms_used;
+static struct dom	**htab;
+static size_t		 hmask;
+static struct dom	*idle_head, *idle_tail;
+static struct dom	*ready_head, *ready_tail;
+static struct item	*held;
+
+static int		 in_eof, in_reg, in_h = -1, out_h = -1;
+static int		 stopping, write_failed, read_failed;
+static int		 worst;
+static char		 helo_name[256];
+static uint64_t		 rng_state;
+
+static struct {
+	uint8_t	 family;
+	uint8_t	 a[16];
+} boff[BACKOFF_MAX];
+static unsigned		 nboff;
+
+static void	kick(struct dom *d);
+static void	kick_ready(void);
+
+/* see engine.h */
+const struct config *
+eng_cfg(void)
+{
+	return cfg;
+}
+
+/* see engine.h */
+const char *
+eng_helo(void)
+{
+	return helo_name;
+}
+
+static uint32_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+/* FNV-1a over the domain name */
+static uint32_t
+hash(const char *s, size_t n)
+{
+	uint32_t	 h = 2166136261u;
+
+	while (n-- > 0) {
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	}
+	return h;
+}
+
+/* ---- back-off of mail hosts (421, too many connections) ---- */
+
+/* see engine.h */
+int
+eng_backed_off(const struct mx_addr *a)
+{
+	unsigned	 i, n = nboff < BACKOFF_MAX ? nboff : BACKOFF_MAX;
+
+	for (i = 0; i < n; i++) {
+		if (boff[i].family == a->family &&
+		    memcmp(boff[i].a, a->a, a->family == 4 ? 4 : 16) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* see engine.h */
+void
+eng_back_off(const struct mx_addr *a)
+{
+	if (eng_backed_off(a)) {
+		return;
+	}
+	boff[nboff % BACKOFF_MAX].family = a->family;
+	memcpy(boff[nboff % BACKOFF_MAX].a, a->a, 16);
+	nboff++;
+}
+
+/* ---- domains ---- */
+
+static void
+idle_unlink(struct dom *d)
+{
+	if (d->lprev != NULL) {
+		d->lprev->lnext = d->lnext;
+	} else if (idle_head == d) {
+		idle_head = d->lnext;
+	}
+	if (d->lnext != NULL) {
+		d->lnext->lprev = d->lprev;
+	} else if (idle_tail == d) {
+		idle_tail = d->lprev;
+	}
+	d->lprev = d->lnext = NULL;
+}
+
+static void
+idle_append(struct dom *d)
+{
+	d->lprev = idle_tail;
+	d->lnext = NULL;
+	if (idle_tail != NULL) {
+		idle_tail->lnext = d;
+	} else {
+		idle_head = d;
+	}
+	idle_tail = d;
+}
+
+static void
+unhash(struct dom *d)
+{
+	struct dom	**pp = &htab[d->hash & hmask];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == d) {
+			*pp = d->hnext;
+			return;
+		}
+	}
+}
+
+static struct dom *
+dom_find(const char *name, size_t n, uint32_t h)
+{
+	struct dom	*d;
+
+	for (d = htab[h & hmask]; d != NULL; d = d->hnext) {
+		if (d->hash == h && strncmp(d->name, name, n) == 0 &&
+		    d->name[n] == '\0') {
+			return d;
+		}
+	}
+	return NULL;
+}
+
+/* a fresh entry: a never-used one, else the least recently used idle */
+static struct dom *
+dom_new(const char *name, size_t n, uint32_t h)
+{
+	struct dom	*d = NULL;
+
+	if (doms_used < ndoms) {
+		d = &doms[doms_used++];
+	} else if (idle_head != NULL) {
+		d = idle_head;
+		idle_unlink(d);
+		unhash(d);
+	} else {
+		return NULL;
+	}
+	memset(d, 0, sizeof(*d));
+	memcpy(d->name, name, n);
+	d->name[n] = '\0';
+	d->hash = h;
+	d->hnext = htab[h & hmask];
+	htab[h & hmask] = d;
+	d->state = DOM_FREE;
+	d->limit = (uint16_t)cfg->per_domain;
+	d->batch = (uint16_t)cfg->rcpt_per_session;
+	d->catch_all = -1;
+	return d;
+}
+
+static void
+attach(struct item *it, struct dom *d)
+{
+	if (d->refs++ == 0) {
+		idle_unlink(d);
+	}
+	it->dom = d;
+	it->aprev = NULL;
+	it->anext = d->all;
+	if (d->all != NULL) {
+		d->all->aprev = it;
+	}
+	d->all = it;
+}
+
+static void
+detach(struct item *it)
+{
+	struct dom	*d = it->dom;
+
+	if (it->aprev != NULL) {
+		it->aprev->anext = it->anext;
+	} else {
+		d->all = it->anext;
+	}
+	if (it->anext != NULL) {
+		it->anext->aprev = it->aprev;
+	}
+	it->dom = NULL;
+	MXP_ASSERT(d->refs > 0);
+	if (--d->refs == 0) {
+		idle_append(d);
+	}
+}
+
+static void
+q_append(struct dom *d, struct item *it)
+{
+	it->next = NULL;
+	if (d->qtail != NULL) {
+		d->qtail->next = it;
+	} else {
+		d->qhead = it;
+	}
+	d->qtail = it;
+}
+
+static void
+q_prepend(struct dom *d, struct item *it)
+{
+	it->next = d->qhead;
+	d->qhead = it;
+	if (d->qtail == NULL) {
+		d->qtail = it;
+	}
+}
+
+static struct item *
+q_pop(struct dom *d)
+{
+	struct item	*it = d->qhead;
+
+	if (it != NULL) {
+		d->qhead = it->next;
+		if (d->qhead == NULL) {
+			d->qtail = NULL;
+		}
+		it->next = NULL;
+	}
+	return it;
+}
+
+/* ---- results ---- */
+
+static void
+fact_set(struct fact *f, enum reason r, const char *detail)
+{
+	memset(f, 0, sizeof(*f));
+	f->reason = (uint8_t)r;
+	f->ai = -1;
+	if (detail != NULL) {
+		str_copy(f->detail, sizeof(f->detail), detail, strlen(detail));
+	}
+}
+
+/* what the DNS answer says, for results */
+static void
+mx_detail(const struct mx_res *mx, struct buf *b)
+{
+	static const struct {
+		unsigned	 flag;
+		const char	*text;
+	} notes[] = {
+		{ MX_F_IMPLICIT, "no MX record: implicit MX (RFC 5321 5.1)" },
+		{ MX_F_LITERAL, "an MX is an IP literal (violates RFC 5321)" },
+		{ MX_F_PRIVATE, "private or loopback mail host address" },
+		{ MX_F_NOADDR, "an MX host has no address" },
+		{ MX_F_CUT, "more MX hosts or addresses than kept" },
+	};
+	size_t		 i;
+	const char	*sep = "";
+
+	for (i = 0; i < MXP_NELEM(notes); i++) {
+		if (mx->flags & notes[i].flag) {
+			buf_adds(b, sep);
+			buf_adds(b, notes[i].text);
+			sep = "; ";
+		}
+	}
+}
+
+static void
+fill_result(struct result *res, const struct item *it)
+{
+	const struct fact	*f = &it->fact;
+	const struct dom	*d = it->dom;
+	struct buf		 b;
+	enum reason		 r = (enum reason)f->reason;
+
+	memcpy(res->addr, it->text, it->text_len);
+	res->addr_len = it->text_len;
+	res->addr_full_len = it->full_len;
+	res->line = it->line;
+	if (it->cut) {
+		res->flags |= RES_F_CUT;
+	}
+	if (it->role) {
+		res->flags |= RES_F_ROLE;
+	}
+	memcpy(res->domain, it->a.domain, it->a.domain_len + 1);
+	if (r == R_ACCEPTED && d->catch_all == 1) {
+		r = R_CATCH_ALL;
+	}
+	res_reason(res, r, NULL);
+	buf_init(&b, res->detail, sizeof(res->detail) - 1);
+	buf_adds(&b, f->detail);
+	if (d->state == DOM_READY && d->mx.flags != 0 && f->code == 0) {
+		if (b.len > 0) {
+			buf_adds(&b, "; ");
+		}
+		mx_detail(&d->mx, &b);
+	}
+	buf_nul(&b);
+	res->code = f->code;
+	memcpy(res->ecode, f->ecode, sizeof(res->ecode) < sizeof(f->ecode) ?
+	    sizeof(res->ecode) : sizeof(f->ecode));
+	res->ecode[sizeof(res->ecode) - 1] = '\0';
+	memcpy(res->text, f->text, sizeof(res->text));
+	memcpy(res->tls, f->tls, sizeof(res->tls));
+	if (f->ai >= 0 && f->ai < d->mx.naddr) {
+		mx_host_name(&d->mx, d->mx.addr[f->ai].host, res->mx,
+		    sizeof(res->mx));
+		mx_addr_text(&d->mx.addr[f->ai], res->ip, sizeof(res->ip));
+	}
+	if (cfg->mode == MODE_MX && d->state == DOM_READY) {
+		/* --mx-only: the routing itself is the answer */
+		buf_init(&b, res->mxlist, sizeof(res->mxlist) - 1);
+		mx_list_text(&d->mx, &b);
+		buf_nul(&b);
+		mx_host_name(&d->mx, 0, res->mx, sizeof(res->mx));
+		if (d->mx.naddr > 0) {
+			mx_addr_text(&d->mx.addr[0], res->ip, sizeof(res->ip));
+		}
+	}
+	res->catch_all = d->catch_all;
+	res->attempts = it->attempts;
+	res->elapsed_ms = (uint32_t)(loop_now() - it->t0);
+}
+
+static void
+item_free(struct item *it)
+{
+	timer_stop(&it->timer);
+	it->state = ITEM_FREE;
+	it->next = free_items;
+	free_items = it;
+	items_used--;
+}
+
+/* the one result of it (and copies for its duplicates) */
+static void
+complete(struct item *it)
+{
+	struct result	*res, *r2;
+	struct item	*f, *fnext;
+
+	res = ring_claim(ring, it->seq);
+	fill_result(res, it);
+	ring_commit(ring, res);
+	for (f = it->followers; f != NULL; f = fnext) {
+		fnext = f->next;
+		r2 = ring_claim(ring, f->seq);
+		memcpy((char *)r2 + offsetof(struct result, addr_len),
+		    (char *)res + offsetof(struct result, addr_len),
+		    sizeof(*res) - offsetof(struct result, addr_len));
+		memcpy(r2->addr, f->text, f->text_len);
+		r2->addr_len = f->text_len;
+		r2->addr_full_len = f->full_len;
+		r2->line = f->line;
+		r2->flags = (uint8_t)((res->flags & ~RES_F_CUT) | RES_F_DUP |
+		    (f->cut ? RES_F_CUT : 0));
+		r2->elapsed_ms = (uint32_t)(loop_now() - f->t0);
+		ring_commit(ring, r2);
+		detach(f);
+		item_free(f);
+	}
+	it->followers = NULL;
+	detach(it);
+	item_free(it);
+}
+
+static void
+complete_with(struct item *it, enum reason r, const char *detail)
+{
+	fact_set(&it->fact, r, detail);
+	complete(it);
+}
+
+/* what a DNS outcome means, for the detail column */
+static const char *
+dns_why(enum reason r)
+{
+	switch (r) {
+	case R_NO_DOMAIN:
+		return "the domain does not exist (NXDOMAIN)";
+	case R_NULL_MX:
+		return "null MX: the domain accepts no mail (RFC 7505)";
+	case R_NO_MAIL_HOST:
+		return "no MX record and no address";
+	case R_MX_UNRESOLVABLE:
+		return "no MX host has an address";
+	case R_PRIVATE_MX:
+		return "mail hosts are private or loopback (--allow-private "
+		    "probes them)";
+	case R_DNS_ERROR:
+		return "the name server failed (SERVFAIL, REFUSED or a bad "
+		    "answer)";
+	case R_DNS_TIMEOUT:
+		return "no answer from the name server";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * An item whose domain is resolved: its result now (--mx-only, or DNS
+ * says no), or into the domain's queue for SMTP; the caller kicks.
+ */
+static void
+dispatch(struct item *it)
+{
+	struct dom	*d = it->dom;
+
+	if (cfg->mode == MODE_MX || d->mx.reason != R_NONE) {
+		complete_with(it, d->mx.reason == R_NONE ? R_MX_OK :
+		    (enum reason)d->mx.reason,
+		    dns_why((enum reason)d->mx.reason));
+		return;
+	}
+	it->state = ITEM_QUEUED;
+	q_append(d, it);
+}
+
+/*
+ * Providers whose mail hosts throttle verification hard: fewer
+ * sessions and recipients per session keep us out of their blocks.
+ * Matched on the best MX host name's suffix.
+ */
+static const struct {
+	const char	*suffix;
+	uint16_t	 limit;
+	uint16_t	 batch;
+} providers[] = {
+	{ ".google.com",		1, 5 },
+	{ ".googlemail.com",		1, 5 },
+	{ ".outlook.com",		1, 5 },
+	{ ".yahoodns.net",		1, 3 },
+	{ ".mail.ru",			1, 5 },
+	{ ".icloud.com",		1, 5 },
+};
+
+static void
+provider_limits(struct dom *d)
+{
+	char		 host[256];
+	size_t		 i, n, k;
+
+	if (d->mx.nhost == 0) {
+		return;
+	}
+	mx_host_name(&d->mx, 0, host, sizeof(host));
+	n = strlen(host);
+	for (i = 0; i < MXP_NELEM(providers); i++) {
+		k = strlen(providers[i].suffix);
+		if (n > k && strcmp(host + n - k, providers[i].suffix) == 0) {
+			if (d->limit > providers[i].limit) {
+				d->limit = providers[i].limit;
+			}
+			if (d->batch > providers[i].batch) {
+				d->batch = providers[i].batch;
+			}
+		}
+	}
+}
+
+static void
+on_dns(void *arg, struct mx_res *res)
+{
+	struct dom	*d = arg;
+	struct item	*it, *next;
+
+	(void)res;
+	d->state = DOM_READY;
+	d->expires = loop_now() + (int64_t)d->mx.ttl_s * 1000;
+	provider_limits(d);
+	it = d->qhead;
+	d->qhead = d->qtail = NULL;
+	for (; it != NULL; it = next) {
+		next = it->next;
+		dispatch(it);
+	}
+	kick(d);
+}
+
+static void
+resolve(struct dom *d, struct item *it)
+{
+	d->state = DOM_DNS;
+	it->state = ITEM_DNS;
+	q_append(d, it);
+	if (d->name[0] == '[') {
+		mx_literal(&d->mx, (it->a.flags & ADDR_F_IPV6) ? 6 : 4,
+		    it->a.lit);
+		on_dns(d, &d->mx);
+		return;
+	}
+	mx_resolve(&d->mx, d->name, on_dns, d);
+}
+
+/* place an admitted item with its domain; 0 when no entry is free */
+static int
+place(struct item *it)
+{
+	const struct addr	*a = &it->a;
+	uint32_t		 h = hash(a->domain, a->domain_len);
+	struct dom		*d;
+	struct item		*o;
+
+	d = dom_find(a->domain, a->domain_len, h);
+	if (d == NULL) {
+		d = dom_new(a->domain, a->domain_len, h);
+		if (d == NULL) {
+			return 0;
+		}
+	}
+	attach(it, d);
+	/* the same address in flight: share its result */
+	for (o = d->all; o != NULL; o = o->anext) {
+		if (o != it && o->state != ITEM_FOLLOWER &&
+		    o->a.local_len == a->local_len &&
+		    memcmp(o->a.local, a->local, a->local_len) == 0) {
+			it->state = ITEM_FOLLOWER;
+			it->leader = o;
+			it->next = o->followers;
+			o->followers = it;
+			return 1;
+		}
+	}
+	if (d->state == DOM_FREE || (d->state == DOM_READY && d->refs == 1 &&
+	    d->active == 0 && loop_now() >= d->expires)) {
+		resolve(d, it);
+	} else if (d->state == DOM_DNS) {
+		it->state = ITEM_DNS;
+		q_append(d, it);
+	} else {
+		dispatch(it);
+		kick(d);
+	}
+	return 1;
+}
+
+/* ---- SMTP scheduling ---- */
+
+static void
+ready_add(struct dom *d)
+{
+	if (d->ready_q) {
+		return;
+	}
+	d->ready_q = 1;
+	d->rnext = NULL;
+	if (ready_tail != NULL) {
+		ready_tail->rnext = d;
+	} else {
+		ready_head = d;
+	}
+	ready_tail = d;
+}
+
+/* more sessions for d once the loop comes round, if more is queued */
+static void
+kick_later(struct dom *d)
+{
+	if (d->qhead != NULL && d->ca_state != CA_PROBING) {
+		ready_add(d);
+	}
+}
+
+static void
+ca_local_new(char *out_local, size_t cap)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	size_t		 i, n = cap - 1 < 16 ? cap - 1 : 16;
+
+	out_local[0] = 'x';
+	for (i = 1; i < n; i++) {
+		out_local[i] = alnum[rnd() % (sizeof(alnum) - 1)];
+	}
+	out_local[n] = '\0';
+}
+
+/* see engine.h */
+unsigned
+eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
+    int *ca, char *ca_local, size_t ca_cap)
+{
+	size_t		 used = 32 + strlen(cfg->from) + 16;
+	unsigned	 n = 0, lim = d->batch;
+	struct item	*it;
+
+	*ca = 0;
+	if (lim > max) {
+		lim = max;
+	}
+	if (d->qhead != NULL && cfg->catch_all && d->ca_state == CA_NONE &&
+	    d->ca_tries < CA_TRIES) {
+		*ca = 1;
+		d->ca_state = CA_PROBING;
+		d->ca_tries++;
+		ca_local_new(ca_local, ca_cap);
+		used += 16 + ca_cap + strlen(d->name);
+	}
+	while (n < lim && (it = d->qhead) != NULL) {
+		used += 16 + it->a.local_len + it->a.domain_len;
+		if (used > tx && n > 0) {
+			break;
+		}
+		q_pop(d);
+		it->state = ITEM_SESSION;
+		batch[n++] = it;
+	}
+	kick_later(d);
+	return n;
+}
+
+
+/* start sessions for d while its limits and the pool allow */
+static void
+kick(struct dom *d)
+{
+	struct item	*batch[RCPT_MAX];
+	struct sess	*s;
+	unsigned	 n;
+	int		 ca;
+	char		 ca_local[24];
+
+	while (!stopping && d->qhead != NULL && d->active < d->limit &&
+	    !(d->ca_state == CA_PROBING && d->active > 0)) {
+		s = sess_get();
+		if (s == NULL) {
+			ready_add(d);
+			return;
+		}
+		n = eng_take_batch(d, batch, RCPT_MAX, SESS_TX_CAP, &ca,
+		    ca_local, sizeof(ca_local));
+		sess_start(s, d, batch, n, ca, ca_local);
+	}
+}
+
+static void
+kick_ready(void)
+{
+	struct dom	*d;
+
+	while (ready_head != NULL && sess_get() != NULL) {
+		d = ready_head;
+		ready_head = d->rnext;
+		if (ready_head == NULL) {
+			ready_tail = NULL;
+		}
+		d->ready_q = 0;
+		kick(d);
+	}
+}
+
+static void
+on_retry(void *arg)
+{
+	struct item	*it = arg;
+
+	it->state = ITEM_QUEUED;
+	q_append(it->dom, it);
+	kick(it->dom);
+}
+
+/* see engine.h */
+void
+eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f)
+{
+	(void)s;
+	it->fact = *f;
+	if (f->reason == R_GREYLISTED && !cfg->no_retry && !stopping &&
+	    it->greylisted < cfg->greylist_max) {
+		/* RFC 6647: come back later; nothing sleeps meanwhile */
+		it->greylisted++;
+		it->state = ITEM_RETRY;
+		timer_set(&it->timer, loop_now() +
+		    (int64_t)cfg->greylist_delay_s * 1000);
+		return;
+	}
+	complete(it);
+}
+
+/* see engine.h */
+void
+eng_on_catchall(struct dom *d, const struct reply *r)
+{
+	switch (verdict_smtp(STAGE_RCPT, r)) {
+	case R_ACCEPTED:
+		d->catch_all = 1;
+		d->ca_state = CA_DONE;
+		break;
+	case R_MAILBOX_MISSING:
+	case R_MAILBOX_INVALID:
+	case R_REJECTED:
+	case R_DISABLED:
+		d->catch_all = 0;
+		d->ca_state = CA_DONE;
+		break;
+	case R_GREYLISTED:
+	case R_TEMP_FAILURE:
+	case R_RATE_LIMITED:
+		d->ca_state = CA_NONE;	/* ask again in a later batch */
+		break;
+	default:
+		d->ca_state = CA_DONE;	/* blocked: stays unknown */
+		break;
+	}
+	/* the probing session takes the next batch; others may follow */
+}
+
+/* see engine.h */
+void
+eng_on_sess_end(struct sess *s, struct item **left, unsigned n,
+    const struct fact *fail)
+{
+	struct dom	*d = sess_dom(s);
+	unsigned	 i;
+	enum reason	 r = (enum reason)fail->reason;
+
+	if (r == R_RATE_LIMITED && d->limit > 1) {
+		d->limit = 1;
+	}
+	for (i = n; i-- > 0;) {
+		struct item *it = left[i];
+
+		if (r == R_NONE || (r == R_PROTOCOL_ERROR && !stopping &&
+		    it->attempts < MAX_ATTEMPTS)) {
+			/* put back (452 4.5.3, or a lost session) */
+			it->state = ITEM_QUEUED;
+			q_prepend(d, it);
+			continue;
+		}
+		it->fact = *fail;
+		complete(it);
+	}
+	kick(d);
+	kick_ready();
+}
+
+/* ---- admission, output, the run ---- */
+
+static struct item *
+item_new(uint64_t seq, const struct input_line *l, const struct addr *a)
+{
+	struct item	*it = free_items;
+
+	MXP_ASSERT(it != NULL);
+	free_items = it->next;
+	items_used++;
+	memset(it, 0, offsetof(struct item, text));
+	it->seq = seq;
+	it->line = l->lineno;
+	it->t0 = loop_now();
+	it->a = *a;
+	it->text_len = (uint16_t)(l->len < RES_ADDR_MAX ? l->len :
+	    RES_ADDR_MAX);
+	memcpy(it->text, l->s, it->text_len);
+	it->full_len = l->full_len > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)l->full_len;
+	it->cut = it->text_len < l->full_len;
+	it->role = (uint8_t)res_is_role(a);
+	it->next = it->anext = it->aprev = NULL;
+	it->leader = it->followers = NULL;
+	it->dom = NULL;
+	timer_init(&it->timer, on_retry, it);
+	return it;
+}
+
+/* a syntax failure: its result at once */
+static void
+result_syntax(uint64_t seq, const struct input_line *l, enum addr_err e)
+{
+	struct result	*res = ring_claim(ring, seq);
+
+	res_input(res, l);
+	res_syntax(res, e);
+	ring_commit(ring, res);
+}
+
+/* admit what can be admitted; returns how many */
+static unsigned
+admit(void)
+{
+	struct input_line	 l;
+	struct addr		 a;
+	enum addr_err		 e;
+	enum input_rc		 rc;
+	unsigned		 n = 0;
+	uint64_t		 seq;
+
+	while (!stopping) {
+		if (held != NULL) {
+			if (!place(held)) {
+				break;
+			}
+			held = NULL;
+			n++;
+			continue;
+		}
+		if (in_eof || !ring_room(ring) || free_items == NULL) {
+			break;
+		}
+		rc = input_next(in, &l);
+		if (rc == INPUT_AGAIN) {
+			if (!in_reg) {
+				break;		/* poll() says when */
+			}
+			if (input_fill(in) < 0) {
+				rc = INPUT_ERROR;
+			} else {
+				continue;
+			}
+		}
+		if (rc == INPUT_EOF || rc == INPUT_ERROR) {
+			if (rc == INPUT_ERROR) {
+				msg("reading input: ", strerror(in->err), NULL);
+				read_failed = 1;
+			}
+			in_eof = 1;
+			break;
+		}
+		seq = ring_admit(ring);
+		n++;
+		e = l.too_long ? ADDR_E_TOO_LONG : addr_parse(l.s, l.len, &a);
+		if (e != ADDR_OK) {
+			result_syntax(seq, &l, e);
+			continue;
+		}
+		held = item_new(seq, &l, &a);
+		if (place(held)) {
+			held = NULL;
+		}
+	}
+	return n;
+}
+
+/* move finished results to the writer; returns how many */
+static unsigned
+pump(void)
+{
+	const struct result	*res;
+	unsigned		 n = 0;
+
+	while ((res = ring_peek(ring)) != NULL) {
+		if (!out_room(out)) {
+			if (!out->is_reg) {
+				break;
+			}
+			if (out_flush(out, 1) != 0) {
+				write_failed = 1;
+				return n;
+			}
+		}
+		out_result(out, res);
+		if (res->verdict > worst) {
+			worst = res->verdict;
+		}
+		ring_pop(ring);
+		n++;
+	}
+	if (out->is_reg && out_pending(out) > 0 && out_flush(out, 1) != 0) {
+		write_failed = 1;
+	}
+	return n;
+}
+
+static void
+on_out(void *arg, int revents)
+{
+	(void)arg;
+	(void)revents;
+	if (out_flush(out, 0) != 0) {
+		write_failed = 1;
+	}
+}
+
+static void
+on_in(void *arg, int revents)
+{
+	(void)arg;
+	(void)revents;
+	if (input_fill(in) < 0) {
+		msg("reading input: ", strerror(in->err), NULL);
+		read_failed = 1;
+		in_eof = 1;
+	}
+}
+
+/*
+ * SIGINT/SIGTERM or a dead output: every address admitted gets its
+ * result now (unknown interrupted), sessions and queries are dropped.
+ * Addresses not yet read from a file or the arguments get one too; from
+ * a pipe or terminal nothing more is read.
+ */
+static void
+interrupt(void)
+{
+	struct fact		 f;
+	struct input_line	 l;
+	size_t			 i;
+	struct dom		*d;
+	struct item		*it, *next;
+
+	stopping = 1;
+	fact_set(&f, R_INTERRUPTED, loop_signal() == 15 ? "SIGTERM" :
+	    loop_signal() != 0 ? "SIGINT" : "output failed");
+	sess_abort_all(&f);
+	for (i = 0; i < doms_used; i++) {
+		d = &doms[i];
+		if (d->state == DOM_DNS) {
+			mx_cancel(&d->mx);
+			d->state = DOM_FREE;
+		}
+		it = d->qhead;
+		d->qhead = d->qtail = NULL;
+		for (; it != NULL; it = next) {
+			next = it->next;
+			it->fact = f;
+			complete(it);
+		}
+	}
+	for (i = 0; i < nitems; i++) {
+		if (items[i].state == ITEM_RETRY) {
+			items[i].fact = f;
+			complete(&items[i]);
+		}
+	}
+	if (held != NULL) {
+		MXP_ASSERT(held->dom == NULL);
+		result_syntax(held->seq, &(struct input_line){ held->text,
+		    held->text_len, held->full_len, held->line, 0 },
+		    ADDR_OK);
+		held = NULL;
+	}
+	MXP_ASSERT(items_used == 0);
+	while (!in_eof && (in_reg || in->fd < 0) && !write_failed) {
+		enum input_rc rc = input_next(in, &l);
+
+		if (rc == INPUT_AGAIN) {
+			if (input_fill(in) <= 0) {
+				rc = INPUT_EOF;
+			} else {
+				continue;
+			}
+		}
+		if (rc != INPUT_LINE) {
+			break;
+		}
+		if (!ring_room(ring)) {
+			pump();
+			if (out_pending(out) > 0 && out_flush(out, 1) != 0) {
+				write_failed = 1;
+				break;
+			}
+		}
+		{
+			struct result *res = ring_claim(ring, ring_admit(ring));
+
+			res_input(res, &l);
+			res_reason(res, R_INTERRUPTED, f.detail);
+			ring_commit(ring, res);
+		}
+	}
+	in_eof = 1;
+}
+
+static int
+is_regular(int fd)
+{
+	struct stat	 st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void
+helo_init(void)
+{
+	struct buf	 b;
+	char		 host[256];
+
+	if (cfg->helo != NULL) {
+		str_copy(helo_name, sizeof(helo_name), cfg->helo,
+		    strlen(cfg->helo));
+		return;
+	}
+	/*
+	 * RFC 5321 4.1.1.1: a fully-qualified name.  Without one, the
+	 * name of this host as configured (servers may refuse a bare
+	 * name: say --helo).
+	 */
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0') {
+		str_copy(host, sizeof(host), "localhost", 9);
+	}
+	host[sizeof(host) - 1] = '\0';
+	buf_init(&b, helo_name, sizeof(helo_name) - 1);
+	buf_adds(&b, host);
+	if (strchr(host, '.') == NULL) {
+		buf_adds(&b, ".localdomain");
+		if (cfg->verbose && cfg->mode == MODE_PROBE) {
+			msg("this host's name has no domain: saying HELO ",
+			    helo_name, " (set --helo)", NULL);
+		}
+	}
+	buf_nul(&b);
+}
+
+/* see engine.h */
+int
+eng_run(const struct config *c, struct input *inp, struct ring *rg,
+    struct out *o)
+{
+	char		 err[256];
+	size_t		 i, nio, ntimers;
+	unsigned	 progress;
+	uint64_t	 seed;
+
+	cfg = c;
+	in = inp;
+	ring = rg;
+	out = o;
+	seed = c->seed;
+	if (seed == 0 && getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(seed)) {
+		seed = (uint64_t)now_ms() * 6364136223846793005ULL ^
+		    (uint64_t)getpid();
+	}
+	rng_state = seed | 1;
+
+	nitems = c->queue;
+	ndoms = c->dns_cache > nitems + 1 ? c->dns_cache : nitems + 1;
+	for (hmask = 1; hmask < ndoms; hmask <<= 1) {
+		continue;
+	}
+	hmask = hmask * 2 - 1;
+	items = calloc(nitems, sizeof(*items));
+	doms = calloc(ndoms, sizeof(*doms));
+	htab = calloc(hmask + 1, sizeof(*htab));
+	nio = c->concurrency + 8;
+	ntimers = c->concurrency + nitems + 16;
+	if (items == NULL || doms == NULL || htab == NULL ||
+	    loop_init(nio, ntimers) != 0 ||
+	    sess_init(c->mode == MODE_PROBE ? c->concurrency : 0) != 0) {
+		die(EXIT_INTERNAL, "out of memory for the pools", NULL);
+	}
+	for (i = nitems; i-- > 0;) {
+		items[i].state = ITEM_FREE;
+		items[i].next = free_items;
+		free_items = &items[i];
+	}
+	if (loop_signals() != 0 || mx_init(c, err, sizeof(err)) != 0) {
+		die(EXIT_USAGE, err, NULL);
+	}
+	helo_init();
+
+	in_reg = in->fd < 0 || is_regular(in->fd);
+	if (!in_reg) {
+		in_h = loop_add(in->fd, 0, on_in, NULL);
+	}
+	if (!out->is_reg) {
+		out_h = loop_add(out->fd, 0, on_out, NULL);
+	}
+	if ((!in_reg && in_h < 0) || (!out->is_reg && out_h < 0)) {
+		die(EXIT_INTERNAL, "descriptor table full", NULL);
+	}
+
+	for (;;) {
+		do {
+			progress = pump();
+			progress += admit();
+		} while (progress > 0 && !write_failed);
+		if ((loop_signal() != 0 || write_failed) && !stopping) {
+			interrupt();
+			pump();
+		}
+		if (write_failed) {
+			break;
+		}
+		if (in_eof && held == NULL && items_used == 0 &&
+		    ring_pending(ring) == 0 && out_pending(out) == 0) {
+			break;
+		}
+		kick_ready();
+		if (in_h >= 0) {
+			loop_events(in_h, !in_eof && !stopping && held == NULL &&
+			    ring_room(ring) && free_items != NULL ? POLLIN : 0);
+		}
+		if (out_h >= 0) {
+			loop_events(out_h, out_pending(out) > 0 ? POLLOUT : 0);
+		}
+		if (loop_once(-1) != 0) {
+			die(EXIT_INTERNAL, "poll: ", strerror(errno), NULL);
+		}
+	}
+	free(items);
+	free(doms);
+	free(htab);
+	if (write_failed) {
+		msg("writing results: ", strerror(out->err), NULL);
+		return EXIT_IOERR;
+	}
+	if (read_failed) {
+		return EXIT_IOERR;
+	}
+	if (loop_signal() != 0) {
+		return 128 + loop_signal();
+	}
+	return worst;
+}

@@ -1,0 +1,1175 @@
+/*
+ * sess.c - the SMTP session state machine; see sess.h.
+ *
+ * Rules this file keeps (STYLE.md section 3):
+ *  - one enum of states and one info table indexed by it, giving each
+ *    state its name and its deadline budget;
+ *  - sess_enter() is the only code that assigns s->state; it sets the
+ *    absolute deadline (never pushed back by a dripping server) and
+ *    performs the entry action;
+ *  - every decision on a reply sits in sess_on_reply();
+ *  - every command waiting for a reply is in a small FIFO (pend[]): each
+ *    complete reply pops one, and a reply with nothing pending is a
+ *    protocol error (RFC 2920 3.1: replies come in command order);
+ *  - commands are built only from parsed addresses, and cmd_add()
+ *    refuses CR, LF and NUL again;
+ *  - teardown is deferred: a session marks itself done and the result
+ *    reaches the engine once, from sess_finish().
+ * RFC 5321 4.5.3.1.4: a command line is at most 512 octets.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "features.h"
+#include "sess.h"
+#include "util.h"
+
+#if MXP_TLS
+#include "tls.h"
+#endif
+
+enum sess_state {
+	SESS_IDLE,
+	SESS_CONNECT,
+	SESS_BANNER,
+	SESS_EHLO,
+	SESS_HELO,
+	SESS_STARTTLS,
+	SESS_TLS,
+	SESS_MAIL,	/* MAIL FROM (and pipelined RCPTs) sent */
+	SESS_RCPT,	/* one RCPT at a time, without PIPELINING */
+	SESS_QUIT,
+	SESS_DONE,
+	SESS__COUNT
+};
+
+enum tmo { TMO_NONE, TMO_CONNECT, TMO_BANNER, TMO_REPLY, TMO_QUIT };
+
+static const struct {
+	const char	*name;
+	enum tmo	 budget;
+	enum smtp_stage	 stage;
+} sess_info[SESS__COUNT] = {
+	[SESS_IDLE]	= { "idle",	TMO_NONE,	STAGE_CONNECT },
+	[SESS_CONNECT]	= { "connect",	TMO_CONNECT,	STAGE_CONNECT },
+	[SESS_BANNER]	= { "banner",	TMO_BANNER,	STAGE_BANNER },
+	[SESS_EHLO]	= { "ehlo",	TMO_REPLY,	STAGE_EHLO },
+	[SESS_HELO]	= { "helo",	TMO_REPLY,	STAGE_HELO },
+	[SESS_STARTTLS]	= { "starttls",	TMO_REPLY,	STAGE_STARTTLS },
+	[SESS_TLS]	= { "tls",	TMO_REPLY,	STAGE_STARTTLS },
+	[SESS_MAIL]	= { "mail",	TMO_REPLY,	STAGE_MAIL },
+	[SESS_RCPT]	= { "rcpt",	TMO_REPLY,	STAGE_RCPT },
+	[SESS_QUIT]	= { "quit",	TMO_QUIT,	STAGE_QUIT },
+	[SESS_DONE]	= { "done",	TMO_NONE,	STAGE_QUIT },
+};
+
+/* commands waiting for their reply */
+enum cmd { C_BANNER, C_EHLO, C_HELO, C_STARTTLS, C_RSET, C_MAIL, C_RCPT,
+	C_CA, C_QUIT };
+#define PEND_MAX	(RCPT_MAX + 4)
+
+#define QUIT_MS		5000	/* how long to wait for 221 */
+
+struct sess {
+	enum sess_state	 state;
+	int		 fd;
+	int		 ioh;		/* loop handle, -1 */
+	struct timer	 timer;
+	int64_t		 deadline;	/* of the current state */
+	int64_t		 budget_end;	/* the whole attempt's budget */
+	struct dom	*dom;
+	int		 ai;		/* current address index, -1 */
+	unsigned	 caps;
+	int		 ehlo_ok;	/* EHLO (not HELO) accepted */
+	int		 tls_on;
+	int		 tls_tried;	/* handshake failed: plaintext now */
+	int		 mail_failed;	/* this transaction's MAIL refused */
+	int		 closing;	/* a 421 was received */
+	int		 rset;		/* next transaction starts with RSET */
+	char		 tls_note[RES_TLS_MAX + 1];	/* TLS failed: why */
+	int		 used;
+	/* the batch of this transaction */
+	struct item	*rcpt[RCPT_MAX];
+	unsigned	 nrcpt;
+	unsigned	 next_rcpt;	/* without PIPELINING: next to send */
+	uint8_t		 answered[RCPT_MAX];
+	int		 ca;		/* the catch-all probe is in the batch */
+	char		 ca_local[24];
+	/* commands awaiting replies */
+	uint8_t		 pend[PEND_MAX];
+	uint8_t		 pend_arg[PEND_MAX];
+	unsigned	 npend, phead;
+	/* the first failure of the session: it sticks */
+	struct fact	 fail;
+	/* output */
+	size_t		 tx_len, tx_off;
+	char		 tx[SESS_TX_CAP];
+	struct reply_parser rp;
+#if MXP_TLS
+	struct tls	*tls;
+#endif
+};
+
+static struct sess	*pool;
+static size_t		 npool;
+static unsigned		 nactive;
+
+static void	sess_enter(struct sess *s, enum sess_state next);
+static void	sess_on_reply(struct sess *s, const struct reply *r);
+static void	sess_finish(struct sess *s);
+
+/* see sess.h */
+const char *
+sess_state_name(unsigned state)
+{
+	return state < SESS__COUNT ? sess_info[state].name : NULL;
+}
+
+/* see sess.h */
+int
+sess_init(size_t n)
+{
+	size_t	 i;
+
+	pool = calloc(n, sizeof(*pool));
+	if (pool == NULL) {
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		pool[i].fd = -1;
+		pool[i].ioh = -1;
+	}
+	npool = n;
+	return 0;
+}
+
+/* see sess.h */
+struct sess *
+sess_get(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < npool; i++) {
+		if (!pool[i].used) {
+			return &pool[i];
+		}
+	}
+	return NULL;
+}
+
+/* see sess.h */
+struct dom *
+sess_dom(const struct sess *s)
+{
+	return s->dom;
+}
+
+/* see sess.h */
+unsigned
+sess_active(void)
+{
+	return nactive;
+}
+
+static void
+trace(const struct sess *s, const char *what, const char *more)
+{
+	if (eng_cfg()->verbose >= 2) {
+		msg(s->dom->name, ": ", what, more != NULL ? " " : "",
+		    more != NULL ? more : "", NULL);
+	}
+}
+
+/* record the session's first failure; later ones never overwrite it */
+static void
+fail_set(struct sess *s, enum reason r, const struct reply *rep,
+    const char *detail)
+{
+	struct buf	 b;
+
+	if (s->fail.reason != R_NONE) {
+		return;
+	}
+	memset(&s->fail, 0, sizeof(s->fail));
+	s->fail.reason = (uint8_t)r;
+	s->fail.stage = (uint8_t)sess_info[s->state].stage;
+	s->fail.ai = (int16_t)s->ai;
+	if (rep != NULL) {
+		s->fail.code = rep->code;
+		memcpy(s->fail.ecode, rep->ecode, sizeof(s->fail.ecode));
+		memcpy(s->fail.text, rep->text, sizeof(s->fail.text));
+	}
+	buf_init(&b, s->fail.detail, sizeof(s->fail.detail) - 1);
+	if (detail != NULL) {
+		buf_adds(&b, detail);
+	}
+	buf_nul(&b);
+}
+
+/* forget a failure that an alternative (next address) made moot */
+static void
+fail_clear(struct sess *s)
+{
+	memset(&s->fail, 0, sizeof(s->fail));
+}
+
+static void
+close_fd(struct sess *s)
+{
+#if MXP_TLS
+	if (s->tls != NULL) {
+		tls_put(s->tls);
+		s->tls = NULL;
+	}
+#endif
+	s->tls_on = 0;
+	if (s->ioh >= 0) {
+		loop_del(s->ioh);
+		s->ioh = -1;
+	}
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->tx_len = s->tx_off = 0;
+	s->npend = s->phead = 0;
+}
+
+static void
+want(struct sess *s)
+{
+	short	 ev = POLLIN;
+
+	if (s->state == SESS_CONNECT || s->tx_off < s->tx_len) {
+		ev = s->state == SESS_CONNECT ? POLLOUT : POLLIN | POLLOUT;
+	}
+	if (s->ioh >= 0) {
+		loop_events(s->ioh, ev);
+	}
+}
+
+/* raw or TLS write of what tx holds; -1 on a fatal error */
+static int
+tx_flush(struct sess *s)
+{
+	ssize_t	 w;
+
+	while (s->tx_off < s->tx_len) {
+#if MXP_TLS
+		if (s->tls_on) {
+			size_t	 n = 0;
+
+			switch (tls_write(s->tls, s->tx + s->tx_off,
+			    s->tx_len - s->tx_off, &n)) {
+			case TLS_DONE:
+				s->tx_off += n;
+				continue;
+			case TLS_WANT_READ:
+			case TLS_WANT_WRITE:
+				want(s);
+				return 0;
+			default:
+				return -1;
+			}
+		}
+#endif
+		w = send(s->fd, s->tx + s->tx_off, s->tx_len - s->tx_off,
+		    MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				want(s);
+				return 0;
+			}
+			return -1;
+		}
+		s->tx_off += (size_t)w;
+	}
+	s->tx_off = s->tx_len = 0;
+	want(s);
+	return 0;
+}
+
+/*
+ * Append one command line made of the NULL-terminated list of parts,
+ * and CRLF.  A CR, LF or NUL in any part, or a line over 512 octets,
+ * refuses the whole line (RFC 5321 4.5.3.1.4): nothing is appended and
+ * the caller treats it as an internal error.
+ */
+static int
+cmd_add(struct sess *s, enum cmd kind, unsigned arg, ...)
+{
+	const char	*part;
+	size_t		 start = s->tx_len;
+	struct buf	 out;
+	va_list		 ap;
+
+	if (s->npend == PEND_MAX) {
+		return -1;
+	}
+	buf_init(&out, s->tx + s->tx_len, sizeof(s->tx) - s->tx_len);
+	va_start(ap, arg);
+	while ((part = va_arg(ap, const char *)) != NULL) {
+		buf_adds(&out, part);
+	}
+	va_end(ap);
+	if (out.trunc || out.len > 510 ||
+	    memchr(out.p, '\r', out.len) != NULL ||
+	    memchr(out.p, '\n', out.len) != NULL ||
+	    memchr(out.p, '\0', out.len) != NULL) {
+		s->tx_len = start;
+		return -1;
+	}
+	buf_add(&out, "\r\n", 2);
+	if (out.trunc) {
+		s->tx_len = start;
+		return -1;
+	}
+	s->tx_len += out.len;
+	s->pend[(s->phead + s->npend) % PEND_MAX] = (uint8_t)kind;
+	s->pend_arg[(s->phead + s->npend) % PEND_MAX] = (uint8_t)arg;
+	s->npend++;
+	return 0;
+}
+
+static void
+set_deadline(struct sess *s)
+{
+	const struct config	*c = eng_cfg();
+	int64_t			 ms = 0;
+
+	switch (sess_info[s->state].budget) {
+	case TMO_CONNECT:
+		ms = c->connect_ms;
+		break;
+	case TMO_BANNER:
+		ms = c->banner_ms;
+		break;
+	case TMO_REPLY:
+		ms = c->reply_ms;
+		break;
+	case TMO_QUIT:
+		ms = QUIT_MS;
+		break;
+	case TMO_NONE:
+		timer_stop(&s->timer);
+		return;
+	}
+	s->deadline = loop_now() + ms;
+	if (s->state != SESS_QUIT && s->deadline > s->budget_end) {
+		s->deadline = s->budget_end;
+	}
+	timer_set(&s->timer, s->deadline);
+}
+
+static void on_io(void *arg, int revents);
+
+/* start connecting to the next usable address; 0, or -1 if none left */
+static int
+connect_next(struct sess *s)
+{
+	const struct mx_res	*mx = &s->dom->mx;
+	const struct config	*c = eng_cfg();
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	int			 fd;
+
+	close_fd(s);
+	s->closing = 0;
+	s->caps = 0;
+	s->ehlo_ok = 0;
+	s->mail_failed = 0;
+	for (s->ai++; s->ai < mx->naddr; s->ai++) {
+		const struct mx_addr *a = &mx->addr[s->ai];
+
+		if (eng_backed_off(a)) {
+			fail_set(s, R_RATE_LIMITED, NULL, "mail host backed off "
+			    "after a 421 earlier in this run");
+			continue;
+		}
+		memset(&ss, 0, sizeof(ss));
+		if (a->family == 4) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons((uint16_t)c->port);
+			memcpy(&sin->sin_addr, a->a, 4);
+			sl = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons((uint16_t)c->port);
+			memcpy(&sin6->sin6_addr, a->a, 16);
+			sl = sizeof(*sin6);
+		}
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			fail_set(s, R_INTERNAL, NULL, "no socket (out of file "
+			    "descriptors?)");
+			return -1;
+		}
+		s->fd = fd;
+		if (connect(fd, (struct sockaddr *)&ss, sl) != 0 &&
+		    errno != EINPROGRESS) {
+			fail_set(s, R_CONNECT_FAILED, NULL, strerror(errno));
+			close_fd(s);
+			continue;
+		}
+		s->ioh = loop_add(fd, POLLOUT, on_io, s);
+		if (s->ioh < 0) {
+			fail_set(s, R_INTERNAL, NULL, "descriptor table full");
+			close_fd(s);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* give up on this address: the next one, or the end of the session */
+static void
+next_address(struct sess *s)
+{
+	sess_enter(s, SESS_CONNECT);
+}
+
+static void
+add_rcpt_cmd(struct sess *s, unsigned i)
+{
+	char		 path[ADDR_PATH_MAX + 1];
+	struct buf	 b;
+	const struct addr *a = &s->rcpt[i]->a;
+
+	buf_init(&b, path, sizeof(path) - 1);
+	buf_add(&b, a->local, a->local_len);
+	buf_addc(&b, '@');
+	buf_add(&b, a->domain, a->domain_len);
+	buf_nul(&b);
+	if (b.trunc || cmd_add(s, C_RCPT, i, "RCPT TO:<", path, ">",
+	    (char *)NULL) != 0) {
+		struct fact f;
+
+		memset(&f, 0, sizeof(f));
+		f.reason = R_INTERNAL;
+		f.ai = (int16_t)s->ai;
+		str_copy(f.detail, sizeof(f.detail), "command refused by "
+		    "the builder", 28);
+		s->answered[i] = 1;
+		eng_on_rcpt(s, s->rcpt[i], &f);
+	}
+}
+
+static void
+add_ca_cmd(struct sess *s)
+{
+	if (cmd_add(s, C_CA, 0, "RCPT TO:<", s->ca_local, "@", s->dom->name,
+	    ">", (char *)NULL) != 0) {
+		s->ca = 0;
+	}
+}
+
+/*
+ * Queue the transaction: [RSET] MAIL FROM, then with PIPELINING every
+ * RCPT (the catch-all probe first) in the same write, RFC 2920 3.1.
+ */
+static int
+start_transaction(struct sess *s, int rset)
+{
+	const struct config	*c = eng_cfg();
+	struct fact		 f;
+	unsigned		 i;
+	int			 utf8 = 0;
+
+	s->mail_failed = 0;
+	s->next_rcpt = 0;
+	memset(s->answered, 0, sizeof(s->answered));
+	/* UTF-8 local parts need SMTPUTF8 (RFC 6531 3.4) */
+	for (i = 0; i < s->nrcpt; i++) {
+		if (!(s->rcpt[i]->a.flags & ADDR_F_UTF8)) {
+			continue;
+		}
+		if (s->caps & CAP_SMTPUTF8) {
+			utf8 = 1;
+			continue;
+		}
+		memset(&f, 0, sizeof(f));
+		f.reason = R_SMTPUTF8_UNSUPPORTED;
+		f.stage = STAGE_RCPT;
+		f.ai = (int16_t)s->ai;
+		str_copy(f.detail, sizeof(f.detail), "UTF-8 local part, "
+		    "server does not offer SMTPUTF8", 48);
+		s->answered[i] = 1;
+		eng_on_rcpt(s, s->rcpt[i], &f);
+	}
+	if (rset) {
+		cmd_add(s, C_RSET, 0, "RSET", (char *)NULL);
+	}
+	if (cmd_add(s, C_MAIL, 0, "MAIL FROM:<", c->from, ">",
+	    utf8 ? " SMTPUTF8" : "", (char *)NULL) != 0) {
+		fail_set(s, R_INTERNAL, NULL, "MAIL FROM refused by the builder");
+		return -1;
+	}
+	if (s->caps & CAP_PIPELINING) {
+		if (s->ca) {
+			add_ca_cmd(s);
+		}
+		for (i = 0; i < s->nrcpt; i++) {
+			if (!s->answered[i]) {
+				add_rcpt_cmd(s, i);
+			}
+		}
+	}
+	return 0;
+}
+
+/* without PIPELINING: send the next RCPT; 0 if none is left */
+static int
+next_rcpt(struct sess *s)
+{
+	if (s->ca && s->next_rcpt == 0) {
+		s->next_rcpt = 1;
+		add_ca_cmd(s);
+		if (s->ca) {
+			return 1;
+		}
+	} else if (s->next_rcpt == 0) {
+		s->next_rcpt = 1;
+	}
+	while (s->next_rcpt - 1 < s->nrcpt) {
+		unsigned i = s->next_rcpt++ - 1;
+
+		if (!s->answered[i]) {
+			add_rcpt_cmd(s, i);
+			if (s->npend > 0) {
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The transaction's replies are all in: report the items left without
+ * one, take the next batch for this domain (session reuse) or say QUIT.
+ * Returns the state to enter.
+ */
+static enum sess_state
+end_transaction(struct sess *s)
+{
+	unsigned	 i, n;
+	struct item	*left[RCPT_MAX];
+
+	/* items with no reply (MAIL refused, or put back by 452 4.5.3) */
+	for (i = 0, n = 0; i < s->nrcpt; i++) {
+		if (!s->answered[i]) {
+			left[n++] = s->rcpt[i];
+		}
+	}
+	s->nrcpt = 0;
+	s->ca = 0;
+	if (n > 0) {
+		eng_on_sess_end(s, left, n, &s->fail);
+	}
+	if (s->mail_failed || s->closing) {
+		return s->closing ? SESS_DONE : SESS_QUIT;
+	}
+	fail_clear(s);
+	s->nrcpt = eng_take_batch(s->dom, s->rcpt, RCPT_MAX, sizeof(s->tx),
+	    &s->ca, s->ca_local, sizeof(s->ca_local));
+	if (s->nrcpt == 0 && !s->ca) {
+		return SESS_QUIT;
+	}
+	for (i = 0; i < s->nrcpt; i++) {
+		s->rcpt[i]->attempts++;
+	}
+	s->rset = 1;
+	return SESS_MAIL;
+}
+
+/*
+ * The only place that changes s->state.  Entry actions may lead straight
+ * to another state; that is a loop here, not recursion.
+ */
+static void
+sess_enter(struct sess *s, enum sess_state next)
+{
+	const struct config	*c = eng_cfg();
+
+	for (;;) {
+		if (c->verbose >= 2 && next != s->state) {
+			char t[32];
+			struct buf b;
+
+			buf_init(&b, t, sizeof(t) - 1);
+			buf_adds(&b, sess_info[s->state].name);
+			buf_adds(&b, " -> ");
+			buf_adds(&b, sess_info[next].name);
+			trace(s, buf_nul(&b), NULL);
+		}
+		s->state = next;
+		set_deadline(s);
+		switch (next) {
+		case SESS_CONNECT:
+			if (connect_next(s) != 0) {
+				if (s->fail.reason == R_NONE) {
+					fail_set(s, R_CONNECT_FAILED, NULL,
+					    "no mail host could be reached");
+				}
+				next = SESS_DONE;
+				continue;
+			}
+			return;
+		case SESS_BANNER:
+			reply_init(&s->rp, 0);
+			s->npend = s->phead = 0;
+			s->pend[0] = C_BANNER;
+			s->npend = 1;
+			want(s);
+			return;
+		case SESS_EHLO:
+			reply_init(&s->rp, 1);
+			cmd_add(s, C_EHLO, 0, "EHLO ", eng_helo(), (char *)NULL);
+			break;
+		case SESS_HELO:
+			reply_init(&s->rp, 0);
+			cmd_add(s, C_HELO, 0, "HELO ", eng_helo(), (char *)NULL);
+			break;
+		case SESS_STARTTLS:
+			cmd_add(s, C_STARTTLS, 0, "STARTTLS", (char *)NULL);
+			break;
+		case SESS_TLS:
+#if MXP_TLS
+			want(s);
+			return;
+#else
+			next = SESS_MAIL;
+			continue;
+#endif
+		case SESS_MAIL:
+			reply_init(&s->rp, 0);
+			if (start_transaction(s, s->rset) != 0) {
+				s->rset = 0;
+				next = SESS_QUIT;
+				continue;
+			}
+			s->rset = 0;
+			break;
+		case SESS_RCPT:
+			/* without PIPELINING: one RCPT at a time */
+			if (!next_rcpt(s)) {
+				next = end_transaction(s);
+				continue;
+			}
+			break;
+		case SESS_QUIT:
+			s->npend = s->phead = 0;
+			s->tx_len = s->tx_off = 0;
+			cmd_add(s, C_QUIT, 0, "QUIT", (char *)NULL);
+			break;
+		case SESS_DONE:
+			sess_finish(s);
+			return;
+		case SESS_IDLE:
+		case SESS__COUNT:
+			MXP_ASSERT(0);
+		}
+		if (tx_flush(s) != 0) {
+			if (next == SESS_QUIT) {
+				next = SESS_DONE;
+				continue;
+			}
+			fail_set(s, R_PROTOCOL_ERROR, NULL,
+			    "connection lost while sending");
+			next = s->state <= SESS_BANNER ? SESS_CONNECT :
+			    SESS_DONE;
+			continue;
+		}
+		return;
+	}
+}
+
+/* a connection-level failure before any transaction: next address */
+static int
+early(const struct sess *s)
+{
+	return s->state == SESS_CONNECT || s->state == SESS_BANNER ||
+	    s->state == SESS_EHLO || s->state == SESS_HELO ||
+	    s->state == SESS_STARTTLS || s->state == SESS_TLS;
+}
+
+static void
+set_reply_fact(struct sess *s, struct fact *f, enum reason r,
+    const struct reply *rep)
+{
+	memset(f, 0, sizeof(*f));
+	f->reason = (uint8_t)r;
+	f->stage = (uint8_t)sess_info[s->state].stage;
+	f->code = rep->code;
+	f->ai = (int16_t)s->ai;
+	memcpy(f->ecode, rep->ecode, sizeof(f->ecode));
+	memcpy(f->text, rep->text, sizeof(f->text));
+#if MXP_TLS
+	if (s->tls_on) {
+		tls_describe(s->tls, f->tls, sizeof(f->tls));
+	}
+#endif
+	if (!s->tls_on && s->tls_note[0] != '\0') {
+		memcpy(f->tls, s->tls_note, sizeof(f->tls));
+	}
+}
+
+static void
+sess_on_reply(struct sess *s, const struct reply *r)
+{
+	const struct config	*c = eng_cfg();
+	enum cmd		 cmd;
+	unsigned		 arg;
+	enum reason		 v;
+	struct fact		 f;
+
+	if (s->npend == 0) {
+		fail_set(s, R_PROTOCOL_ERROR, r, "reply with no command "
+		    "pending");
+		sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
+		return;
+	}
+	cmd = (enum cmd)s->pend[s->phead];
+	arg = s->pend_arg[s->phead];
+	s->phead = (s->phead + 1) % PEND_MAX;
+	s->npend--;
+
+	if (r->code == 421) {
+		/* RFC 5321 3.8: the server is closing the channel */
+		s->closing = 1;
+		if (verdict_ratelimit(r) || cmd == C_BANNER) {
+			eng_back_off(&s->dom->mx.addr[s->ai]);
+		}
+	}
+	switch (cmd) {
+	case C_BANNER:
+		if (r->code / 100 == 2) {
+			sess_enter(s, SESS_EHLO);
+			return;
+		}
+		v = verdict_smtp(STAGE_BANNER, r);
+		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r, "banner");
+		next_address(s);
+		return;
+	case C_EHLO:
+		if (r->code / 100 == 2) {
+			s->caps = r->caps;
+			s->ehlo_ok = 1;
+#if MXP_TLS
+			if ((s->caps & CAP_STARTTLS) && !s->tls_on &&
+			    !s->tls_tried && c->tls != TLSM_NO) {
+				sess_enter(s, SESS_STARTTLS);
+				return;
+			}
+#endif
+			if (c->tls == TLSM_REQUIRE && !s->tls_on) {
+				fail_set(s, R_TLS_FAILED, r, "STARTTLS not "
+				    "offered, --tls require");
+				next_address(s);
+				return;
+			}
+			sess_enter(s, SESS_MAIL);
+			return;
+		}
+		if (r->code / 100 == 5) {
+			/* RFC 5321 4.1.4: fall back to HELO */
+			sess_enter(s, SESS_HELO);
+			return;
+		}
+		v = verdict_smtp(STAGE_EHLO, r);
+		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r, "EHLO");
+		next_address(s);
+		return;
+	case C_HELO:
+		if (r->code / 100 == 2) {
+			s->caps = 0;
+			if (c->tls == TLSM_REQUIRE && !s->tls_on) {
+				fail_set(s, R_TLS_FAILED, r, "no EHLO, no "
+				    "STARTTLS, --tls require");
+				next_address(s);
+				return;
+			}
+			sess_enter(s, SESS_MAIL);
+			return;
+		}
+		v = verdict_smtp(STAGE_HELO, r);
+		fail_set(s, v == R_NONE ? R_POLICY_BLOCK : v, r, "HELO");
+		if (r->code / 100 == 4) {
+			next_address(s);
+		} else {
+			sess_enter(s, SESS_QUIT);
+		}
+		return;
+	case C_STARTTLS:
+		if (r->code == 220) {
+			sess_enter(s, SESS_TLS);
+#if MXP_TLS
+			if (s->state == SESS_TLS) {
+				on_io(s, POLLOUT);
+			}
+#endif
+			return;
+		}
+		if (c->tls == TLSM_REQUIRE) {
+			fail_set(s, R_TLS_FAILED, r, "STARTTLS refused");
+			next_address(s);
+			return;
+		}
+		/* --tls try: go on in plaintext (RFC 3207 4.1) */
+		s->tls_tried = 1;
+		sess_enter(s, SESS_MAIL);
+		return;
+	case C_RSET:
+		return;
+	case C_MAIL:
+		if (r->code / 100 == 2) {
+			if (!(s->caps & CAP_PIPELINING) && !s->closing) {
+				sess_enter(s, SESS_RCPT);
+				return;
+			}
+			break;
+		}
+		v = verdict_smtp(STAGE_MAIL, r);
+		if (v == R_NONE || v == R_ACCEPTED) {
+			v = R_PROTOCOL_ERROR;
+		}
+		if (v == R_TLS_REQUIRED && !s->tls_on && s->tls_tried &&
+		    c->tls == TLSM_TRY) {
+			/* 530 5.7.0 after our failed handshake */
+			v = R_TLS_FAILED;
+		}
+		fail_set(s, v, r, "MAIL FROM");
+		s->mail_failed = 1;
+		break;
+	case C_CA:
+		eng_on_catchall(s->dom, r);
+		break;
+	case C_RCPT:
+		if (s->mail_failed || arg >= s->nrcpt || s->answered[arg]) {
+			break;
+		}
+		if (r->code == 452 && strncmp(r->ecode, "4.5.3", 5) == 0) {
+			/* RFC 5321 4.5.3.1.10: put back, new transaction */
+			if (s->dom->batch > 1) {
+				s->dom->batch = (uint16_t)(arg > 0 ? arg : 1);
+			}
+			break;
+		}
+		v = verdict_smtp(STAGE_RCPT, r);
+		if (v == R_NONE) {
+			v = R_PROTOCOL_ERROR;
+		}
+		set_reply_fact(s, &f, v, r);
+		s->answered[arg] = 1;
+		eng_on_rcpt(s, s->rcpt[arg], &f);
+		break;
+	case C_QUIT:
+		sess_enter(s, SESS_DONE);
+		return;
+	}
+	if (s->closing) {
+		if (s->fail.reason == R_NONE) {
+			fail_set(s, verdict_ratelimit(r) ? R_RATE_LIMITED :
+			    R_TEMP_FAILURE, r, "server closing (421)");
+		}
+		sess_enter(s, end_transaction(s));
+		return;
+	}
+	if (s->npend > 0) {
+		return;
+	}
+	sess_enter(s, s->state == SESS_RCPT ? SESS_RCPT : end_transaction(s));
+}
+
+#if MXP_TLS
+static ssize_t
+io_send(void *ctx, void *buf, size_t len)
+{
+	return send(((struct sess *)ctx)->fd, buf, len, MSG_NOSIGNAL);
+}
+
+static ssize_t
+io_recv(void *ctx, void *buf, size_t len)
+{
+	ssize_t	 n = recv(((struct sess *)ctx)->fd, buf, len, 0);
+
+	return n;
+}
+
+/* one handshake step; on success EHLO again (RFC 3207 4.2) */
+static void
+tls_step(struct sess *s)
+{
+	char	 err[80], host[256];
+	struct buf b;
+
+	if (s->tls == NULL) {
+		mx_host_name(&s->dom->mx, s->dom->mx.addr[s->ai].host, host,
+		    sizeof(host));
+		s->tls = tls_get();
+		if (s->tls == NULL || tls_start(s->tls, host[0] != '\0' ?
+		    host : NULL, io_send, io_recv, s) != 0) {
+			fail_set(s, R_TLS_FAILED, NULL, "no TLS context free");
+			goto failed;
+		}
+	}
+	switch (tls_handshake(s->tls)) {
+	case TLS_DONE:
+		s->tls_on = 1;
+		s->caps = 0;
+		sess_enter(s, SESS_EHLO);
+		return;
+	case TLS_WANT_READ:
+		loop_events(s->ioh, POLLIN);
+		return;
+	case TLS_WANT_WRITE:
+		loop_events(s->ioh, POLLOUT);
+		return;
+	default:
+		tls_error(s->tls, err, sizeof(err));
+		fail_set(s, R_TLS_FAILED, NULL, err);
+		break;
+	}
+failed:
+	if (eng_cfg()->tls == TLSM_TRY) {
+		/* reconnect once to the same host in plaintext, say so */
+		buf_init(&b, s->tls_note, sizeof(s->tls_note) - 1);
+		buf_adds(&b, "handshake failed (");
+		buf_adds(&b, s->fail.detail);
+		buf_adds(&b, "), plaintext");
+		buf_nul(&b);
+		s->tls_tried = 1;
+		fail_clear(s);
+		s->ai--;
+	}
+	next_address(s);
+}
+#endif
+
+/* bytes arrived: parse as many replies as they hold */
+static void
+on_data(struct sess *s, const char *p, size_t n)
+{
+	struct reply	 r;
+	size_t		 used;
+
+	while (n > 0 && s->state != SESS_DONE && s->fd >= 0) {
+		switch (reply_feed(&s->rp, p, n, &used, &r)) {
+		case REPLY_MORE:
+			return;
+		case REPLY_ERROR:
+			fail_set(s, R_PROTOCOL_ERROR, NULL,
+			    reply_err_token(s->rp.err));
+			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
+			return;
+		case REPLY_DONE:
+			p += used;
+			n -= used;
+			if (n > 0 && (s->state == SESS_STARTTLS ||
+			    s->state == SESS_BANNER)) {
+				/*
+				 * Bytes after the banner before EHLO, or after
+				 * the 220 to STARTTLS (RFC 3207 5: a plaintext
+				 * injection) are not a conversation.
+				 */
+				fail_set(s, R_PROTOCOL_ERROR, &r, "data before "
+				    "the command");
+				sess_enter(s, SESS_CONNECT);
+				return;
+			}
+			sess_on_reply(s, &r);
+			break;
+		}
+	}
+}
+
+static void
+on_io(void *arg, int revents)
+{
+	struct sess	*s = arg;
+	char		 buf[4096];
+	ssize_t		 n;
+	int		 err = 0;
+	socklen_t	 el = sizeof(err);
+
+	if (s->state == SESS_CONNECT) {
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
+		    err != 0) {
+			fail_set(s, err == ETIMEDOUT ? R_TIMEOUT :
+			    R_CONNECT_FAILED, NULL, strerror(err));
+			next_address(s);
+			return;
+		}
+		sess_enter(s, SESS_BANNER);
+		return;
+	}
+#if MXP_TLS
+	if (s->state == SESS_TLS) {
+		tls_step(s);
+		return;
+	}
+#endif
+	if ((revents & POLLOUT) && s->tx_off < s->tx_len) {
+		if (tx_flush(s) != 0) {
+			fail_set(s, R_PROTOCOL_ERROR, NULL, "connection lost "
+			    "while sending");
+			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
+			return;
+		}
+	}
+	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
+		return;
+	}
+	for (;;) {
+#if MXP_TLS
+		if (s->tls_on) {
+			size_t	 got = 0;
+
+			switch (tls_read(s->tls, buf, sizeof(buf), &got)) {
+			case TLS_DONE:
+				n = (ssize_t)got;
+				break;
+			case TLS_WANT_READ:
+			case TLS_WANT_WRITE:
+				return;
+			case TLS_EOF:
+				n = 0;
+				break;
+			default:
+				errno = EPROTO;
+				n = -1;
+				break;
+			}
+		} else
+#endif
+		n = recv(s->fd, buf, sizeof(buf), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			return;
+		}
+		if (n <= 0) {
+			if (s->state == SESS_QUIT) {
+				sess_enter(s, SESS_DONE);
+				return;
+			}
+			fail_set(s, R_PROTOCOL_ERROR, NULL, n == 0 ?
+			    "connection closed by the server" :
+			    strerror(errno));
+			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
+			return;
+		}
+		on_data(s, buf, (size_t)n);
+		if (s->fd < 0 || s->state == SESS_DONE ||
+		    s->state == SESS_CONNECT || s->state == SESS_TLS) {
+			return;
+		}
+#if MXP_TLS
+		if (s->tls_on && tls_pending(s->tls) > 0) {
+			continue;
+		}
+#endif
+		if ((size_t)n < sizeof(buf)) {
+			return;
+		}
+	}
+}
+
+static void
+on_deadline(void *arg)
+{
+	struct sess	*s = arg;
+
+	if (s->state == SESS_QUIT) {
+		sess_enter(s, SESS_DONE);
+		return;
+	}
+	fail_set(s, R_TIMEOUT, NULL, sess_info[s->state].name);
+	sess_enter(s, early(s) && loop_now() < s->budget_end ?
+	    SESS_CONNECT : SESS_DONE);
+}
+
+/* see sess.h */
+void
+sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
+    int ca, const char *ca_local)
+{
+	unsigned	 i;
+
+	MXP_ASSERT(!s->used && n <= RCPT_MAX);
+	memset(s, 0, offsetof(struct sess, tx));
+	s->used = 1;
+	s->fd = -1;
+	s->ioh = -1;
+	s->ai = -1;
+	s->dom = d;
+	s->nrcpt = n;
+	for (i = 0; i < n; i++) {
+		s->rcpt[i] = items[i];
+		items[i]->attempts++;
+	}
+	s->ca = ca;
+	if (ca) {
+		str_copy(s->ca_local, sizeof(s->ca_local), ca_local,
+		    strlen(ca_local));
+	}
+	timer_init(&s->timer, on_deadline, s);
+	s->budget_end = loop_now() + eng_cfg()->address_ms;
+	s->state = SESS_IDLE;
+	nactive++;
+	d->active++;
+	sess_enter(s, SESS_CONNECT);
+}
+
+/* the end: report every item still without a reply, free the slot */
+static void
+sess_finish(struct sess *s)
+{
+	struct item	*left[RCPT_MAX];
+	unsigned	 i, n = 0;
+
+	timer_stop(&s->timer);
+	close_fd(s);
+	for (i = 0; i < s->nrcpt; i++) {
+		if (!s->answered[i]) {
+			left[n++] = s->rcpt[i];
+		}
+	}
+	if (s->ca && s->dom->ca_state == CA_PROBING) {
+		s->dom->ca_state = CA_NONE;
+	}
+	s->nrcpt = 0;
+	s->used = 0;
+	nactive--;
+	s->dom->active--;
+	if (s->fail.reason == R_NONE) {
+		s->fail.reason = R_PROTOCOL_ERROR;
+		str_copy(s->fail.detail, sizeof(s->fail.detail),
+		    "session ended without a reply", 29);
+	}
+	eng_on_sess_end(s, left, n, &s->fail);
+}
+
+/* see sess.h */
+void
+sess_abort_all(const struct fact *fail)
+{
+	size_t	 i;
+
+	for (i = 0; i < npool; i++) {
+		if (pool[i].used) {
+			pool[i].fail = *fail;
+			sess_enter(&pool[i], SESS_DONE);
+		}
+	}
+}
