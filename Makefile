@@ -132,6 +132,7 @@ fakes: $(FAKES:%=$(FAKEDIR)/%)
 FUZZERS	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS_addr := src/addr.c src/punycode.c
 FUZZ_SRCS_input := src/input.c
+FUZZ_SRCS_reply := src/reply.c
 FUZZ_SECONDS ?= 30
 
 build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c

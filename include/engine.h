@@ -64,13 +64,13 @@ struct item {
 	uint8_t		 attempts;	/* SMTP sessions */
 	uint8_t		 greylisted;	/* retries used */
 	uint8_t		 role;
+	int64_t		 retry_at;	/* ITEM_RETRY: not before */
 	char		 text[RES_ADDR_MAX];
 	struct dom	*dom;
 	struct item	*next;		/* domain queue or free list */
 	struct item	*anext, *aprev;	/* all items of the domain */
 	struct item	*leader;	/* ITEM_FOLLOWER: whose result to copy */
 	struct item	*followers;	/* duplicates of this one (via next) */
-	struct timer	 timer;		/* greylisting retry */
 	struct fact	 fact;
 };
 
@@ -104,6 +104,8 @@ struct dom {
 	uint8_t		 ca_state;	/* enum ca_state */
 	uint8_t		 ca_tries;
 	uint8_t		 ready_q;	/* on the engine's ready list */
+	struct sess	*linger;	/* an open session waiting for work */
+	struct timer	 retry;		/* greylisted items' next try */
 	struct dom	*rnext;		/* ready list: waits for a session */
 };
 
@@ -129,6 +131,14 @@ void	eng_on_sess_end(struct sess *s, struct item **items, unsigned n,
  */
 unsigned eng_take_batch(struct dom *d, struct item **items, unsigned max,
 	    size_t tx, int *ca, char *ca_local, size_t ca_cap);
+/*
+ * Lingering: after its last transaction a session may wait briefly for
+ * more of its domain's addresses.  eng_may_linger() says whether it is
+ * worth it (more input may come); eng_linger(d, s) records the waiting
+ * session (NULL: none), so new work goes to it instead of a new one.
+ */
+int	eng_may_linger(const struct dom *d);
+void	eng_linger(struct dom *d, struct sess *s);
 /* the HELO name for a session whose local address is local (or NULL) */
 const char *eng_helo(void);
 

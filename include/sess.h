@@ -28,6 +28,9 @@ struct sess *sess_get(void);
 void	sess_start(struct sess *s, struct dom *d, struct item **items,
 	    unsigned n, int ca, const char *ca_local);
 
+/* a lingering session: take the domain's next batch now */
+void	sess_wake(struct sess *s);
+
 /* the domain a session belongs to */
 struct dom *sess_dom(const struct sess *s);
 

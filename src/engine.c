@@ -63,6 +63,7 @@ static unsigned		 nboff;
 
 static void	kick(struct dom *d);
 static void	kick_ready(void);
+static void	on_retry(void *arg);
 
 /* see engine.h */
 const struct config *
@@ -198,10 +199,12 @@ dom_new(const char *name, size_t n, uint32_t h)
 		d = idle_head;
 		idle_unlink(d);
 		unhash(d);
+		timer_stop(&d->retry);
 	} else {
 		return NULL;
 	}
 	memset(d, 0, sizeof(*d));
+	timer_init(&d->retry, on_retry, d);
 	memcpy(d->name, name, n);
 	d->name[n] = '\0';
 	d->hash = h;
@@ -386,7 +389,6 @@ fill_result(struct result *res, const struct item *it)
 static void
 item_free(struct item *it)
 {
-	timer_stop(&it->timer);
 	it->state = ITEM_FREE;
 	it->next = free_items;
 	free_items = it;
@@ -680,6 +682,9 @@ kick(struct dom *d)
 	int		 ca;
 	char		 ca_local[24];
 
+	if (d->linger != NULL && d->qhead != NULL && !stopping) {
+		sess_wake(d->linger);
+	}
 	while (!stopping && d->qhead != NULL && d->active < d->limit &&
 	    !(d->ca_state == CA_PROBING && d->active > 0)) {
 		s = sess_get();
@@ -709,14 +714,64 @@ kick_ready(void)
 	}
 }
 
+/*
+ * Greylisted items of a domain come back together: the domain's retry
+ * timer fires a little after the first item's time (at most 2 s, a
+ * tenth of --greylist-delay), and everything due by then is queued, so
+ * one session carries the retries of one burst.
+ */
+static int64_t
+retry_window(void)
+{
+	int64_t	 w = (int64_t)cfg->greylist_delay_s * 100;
+
+	return w < 2000 ? w : 2000;
+}
+
+static void
+retry_arm(struct dom *d)
+{
+	struct item	*it;
+	int64_t		 first = INT64_MAX;
+
+	for (it = d->all; it != NULL; it = it->anext) {
+		if (it->state == ITEM_RETRY && it->retry_at < first) {
+			first = it->retry_at;
+		}
+	}
+	if (first != INT64_MAX) {
+		timer_set(&d->retry, first + retry_window());
+	}
+}
+
 static void
 on_retry(void *arg)
 {
-	struct item	*it = arg;
+	struct dom	*d = arg;
+	struct item	*it;
 
-	it->state = ITEM_QUEUED;
-	q_append(it->dom, it);
-	kick(it->dom);
+	for (it = d->all; it != NULL; it = it->anext) {
+		if (it->state == ITEM_RETRY && it->retry_at <= loop_now()) {
+			it->state = ITEM_QUEUED;
+			q_append(d, it);
+		}
+	}
+	retry_arm(d);
+	kick(d);
+}
+
+/* see engine.h */
+int
+eng_may_linger(const struct dom *d)
+{
+	return !stopping && (!in_eof || held != NULL || d->qhead != NULL);
+}
+
+/* see engine.h */
+void
+eng_linger(struct dom *d, struct sess *s)
+{
+	d->linger = s;
 }
 
 /* see engine.h */
@@ -730,8 +785,12 @@ eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f)
 		/* RFC 6647: come back later; nothing sleeps meanwhile */
 		it->greylisted++;
 		it->state = ITEM_RETRY;
-		timer_set(&it->timer, loop_now() +
-		    (int64_t)cfg->greylist_delay_s * 1000);
+		it->retry_at = loop_now() + (int64_t)cfg->greylist_delay_s *
+		    1000;
+		if (!timer_armed(&it->dom->retry)) {
+			timer_set(&it->dom->retry, it->retry_at +
+			    retry_window());
+		}
 		return;
 	}
 	complete(it);
@@ -819,7 +878,6 @@ item_new(uint64_t seq, const struct input_line *l, const struct addr *a)
 	it->next = it->anext = it->aprev = NULL;
 	it->leader = it->followers = NULL;
 	it->dom = NULL;
-	timer_init(&it->timer, on_retry, it);
 	return it;
 }
 
@@ -982,6 +1040,9 @@ interrupt(void)
 			complete(&items[i]);
 		}
 	}
+	for (i = 0; i < doms_used; i++) {
+		timer_stop(&doms[i].retry);
+	}
 	if (held != NULL) {
 		MXP_ASSERT(held->dom == NULL);
 		result_syntax(held->seq, &(struct input_line){ held->text,
@@ -1093,7 +1154,7 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 	doms = calloc(ndoms, sizeof(*doms));
 	htab = calloc(hmask + 1, sizeof(*htab));
 	nio = c->concurrency + 8;
-	ntimers = c->concurrency + nitems + 16;
+	ntimers = c->concurrency + ndoms + 16;
 	if (items == NULL || doms == NULL || htab == NULL ||
 	    loop_init(nio, ntimers) != 0 ||
 	    sess_init(c->mode == MODE_PROBE ? c->concurrency : 0) != 0) {

@@ -390,6 +390,7 @@ static void
 check(struct config *c)
 {
 	static char	 from[ADDR_PATH_MAX + 1];
+	char		 helo[ADDR_PATH_MAX + 1];
 	struct addr	 a;
 	struct buf	 b;
 	enum addr_err	 e;
@@ -415,7 +416,7 @@ check(struct config *c)
 	}
 	if (c->helo != NULL) {
 		/* a domain or an address literal, as a Mailbox's domain */
-		buf_init(&b, from, sizeof(from) - 1);
+		buf_init(&b, helo, sizeof(helo) - 1);
 		buf_adds(&b, "postmaster@");
 		buf_adds(&b, c->helo);
 		e = b.trunc ? ADDR_E_DOMAIN_LONG :

@@ -45,12 +45,15 @@ enum sess_state {
 	SESS_TLS,
 	SESS_MAIL,	/* MAIL FROM (and pipelined RCPTs) sent */
 	SESS_RCPT,	/* one RCPT at a time, without PIPELINING */
+	SESS_RSET,	/* RSET alone, without PIPELINING */
+	SESS_LINGER,	/* transaction done, waiting briefly for more */
 	SESS_QUIT,
 	SESS_DONE,
 	SESS__COUNT
 };
 
-enum tmo { TMO_NONE, TMO_CONNECT, TMO_BANNER, TMO_REPLY, TMO_QUIT };
+enum tmo { TMO_NONE, TMO_CONNECT, TMO_BANNER, TMO_REPLY, TMO_LINGER,
+	TMO_QUIT };
 
 static const struct {
 	const char	*name;
@@ -66,6 +69,8 @@ static const struct {
 	[SESS_TLS]	= { "tls",	TMO_REPLY,	STAGE_STARTTLS },
 	[SESS_MAIL]	= { "mail",	TMO_REPLY,	STAGE_MAIL },
 	[SESS_RCPT]	= { "rcpt",	TMO_REPLY,	STAGE_RCPT },
+	[SESS_RSET]	= { "rset",	TMO_REPLY,	STAGE_RSET },
+	[SESS_LINGER]	= { "linger",	TMO_LINGER,	STAGE_RSET },
 	[SESS_QUIT]	= { "quit",	TMO_QUIT,	STAGE_QUIT },
 	[SESS_DONE]	= { "done",	TMO_NONE,	STAGE_QUIT },
 };
@@ -76,6 +81,13 @@ enum cmd { C_BANNER, C_EHLO, C_HELO, C_STARTTLS, C_RSET, C_MAIL, C_RCPT,
 #define PEND_MAX	(RCPT_MAX + 4)
 
 #define QUIT_MS		5000	/* how long to wait for 221 */
+/*
+ * After a transaction, an open connection waits this long for more
+ * addresses of its domain before QUIT: input that interleaves domains
+ * then costs one connection per domain, not one per wave of input.
+ * (Postfix keeps idle connections 2 s: smtp_connection_cache_time_limit.)
+ */
+#define LINGER_MS	1000
 
 struct sess {
 	enum sess_state	 state;
@@ -357,6 +369,9 @@ set_deadline(struct sess *s)
 	case TMO_QUIT:
 		ms = QUIT_MS;
 		break;
+	case TMO_LINGER:
+		ms = LINGER_MS;
+		break;
 	case TMO_NONE:
 		timer_stop(&s->timer);
 		return;
@@ -556,6 +571,25 @@ next_rcpt(struct sess *s)
 	return 0;
 }
 
+/* the next batch of the domain, or linger (may) or QUIT (nothing) */
+static enum sess_state
+take_more(struct sess *s, int may_linger)
+{
+	unsigned	 i;
+
+	s->nrcpt = eng_take_batch(s->dom, s->rcpt, RCPT_MAX, sizeof(s->tx),
+	    &s->ca, s->ca_local, sizeof(s->ca_local));
+	if (s->nrcpt == 0 && !s->ca) {
+		return may_linger && eng_may_linger(s->dom) ? SESS_LINGER :
+		    SESS_QUIT;
+	}
+	for (i = 0; i < s->nrcpt; i++) {
+		s->rcpt[i]->attempts++;
+	}
+	s->rset = 1;
+	return (s->caps & CAP_PIPELINING) ? SESS_MAIL : SESS_RSET;
+}
+
 /*
  * The transaction's replies are all in: report the items left without
  * one, take the next batch for this domain (session reuse) or say QUIT.
@@ -582,16 +616,7 @@ end_transaction(struct sess *s)
 		return s->closing ? SESS_DONE : SESS_QUIT;
 	}
 	fail_clear(s);
-	s->nrcpt = eng_take_batch(s->dom, s->rcpt, RCPT_MAX, sizeof(s->tx),
-	    &s->ca, s->ca_local, sizeof(s->ca_local));
-	if (s->nrcpt == 0 && !s->ca) {
-		return SESS_QUIT;
-	}
-	for (i = 0; i < s->nrcpt; i++) {
-		s->rcpt[i]->attempts++;
-	}
-	s->rset = 1;
-	return SESS_MAIL;
+	return take_more(s, 1);
 }
 
 /*
@@ -669,6 +694,15 @@ sess_enter(struct sess *s, enum sess_state next)
 				continue;
 			}
 			break;
+		case SESS_RSET:
+			/* without PIPELINING RSET goes alone (RFC 2920 3.1) */
+			s->rset = 0;
+			cmd_add(s, C_RSET, 0, "RSET", (char *)NULL);
+			break;
+		case SESS_LINGER:
+			eng_linger(s->dom, s);
+			want(s);
+			return;
 		case SESS_QUIT:
 			s->npend = s->phead = 0;
 			s->tx_len = s->tx_off = 0;
@@ -832,6 +866,14 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		sess_enter(s, SESS_MAIL);
 		return;
 	case C_RSET:
+		if (s->state == SESS_RSET) {
+			if (r->code / 100 != 2) {
+				fail_set(s, R_PROTOCOL_ERROR, r, "RSET refused");
+				sess_enter(s, SESS_QUIT);
+				return;
+			}
+			sess_enter(s, SESS_MAIL);
+		}
 		return;
 	case C_MAIL:
 		if (r->code / 100 == 2) {
@@ -860,7 +902,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		if (s->mail_failed || arg >= s->nrcpt || s->answered[arg]) {
 			break;
 		}
-		if (r->code == 452 && strncmp(r->ecode, "4.5.3", 5) == 0) {
+		if (r->code == 452 && strcmp(r->ecode, "4.5.3") == 0) {
 			/* RFC 5321 4.5.3.1.10: put back, new transaction */
 			if (s->dom->batch > 1) {
 				s->dom->batch = (uint16_t)(arg > 0 ? arg : 1);
@@ -1094,6 +1136,11 @@ on_deadline(void *arg)
 		sess_enter(s, SESS_DONE);
 		return;
 	}
+	if (s->state == SESS_LINGER) {
+		eng_linger(s->dom, NULL);
+		sess_enter(s, SESS_QUIT);
+		return;
+	}
 	fail_set(s, R_TIMEOUT, NULL, sess_info[s->state].name);
 	sess_enter(s, early(s) && loop_now() < s->budget_end ?
 	    SESS_CONNECT : SESS_DONE);
@@ -1140,6 +1187,7 @@ sess_finish(struct sess *s)
 
 	timer_stop(&s->timer);
 	close_fd(s);
+	eng_linger(s->dom, NULL);
 	for (i = 0; i < s->nrcpt; i++) {
 		if (!s->answered[i]) {
 			left[n++] = s->rcpt[i];
@@ -1158,6 +1206,18 @@ sess_finish(struct sess *s)
 		    "session ended without a reply", 29);
 	}
 	eng_on_sess_end(s, left, n, &s->fail);
+}
+
+/* see sess.h */
+void
+sess_wake(struct sess *s)
+{
+	enum sess_state	 next;
+
+	MXP_ASSERT(s->used && s->state == SESS_LINGER);
+	eng_linger(s->dom, NULL);
+	next = take_more(s, 0);
+	sess_enter(s, next);
 }
 
 /* see sess.h */

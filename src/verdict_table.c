@@ -81,6 +81,7 @@ struct vt_row {
 #define KW_POLICY	"block|blacklist|black list|spam|policy|denied|" \
 			"reputation|rbl|dnsbl|relay|prohibit"
 #define KW_DISABLED	"disabled|inactive|deactivated|suspended"
+/* RFC 5321 4.2.2: 552 "exceeded storage allocation" is over quota */
 #define KW_FULL		"full|quota|over quota|insufficient storage|" \
 			"storage allocation"
 #define KW_MISSING	"user unknown|no such user|unknown user|" \
@@ -94,65 +95,68 @@ struct vt_row {
 
 static const struct vt_row vt_rows[] = {
 	/* 1. replies that never change a verdict */
-	{ S_END,	0,   NULL,    NULL,	VT_NONE, R_NONE },
+	{ S_END,	0,   NULL,    NULL,	 VT_NONE, R_NONE },
 
 	/* 2. success */
-	{ S_PRE | S_TLS, 2,  NULL,    NULL,	VT_NONE, R_NONE },
-	{ S_PRE | S_TLS, 3,  NULL,    NULL,	VT_NONE, R_NONE },
-	{ S_RCPT,	250, NULL,    NULL,	VT_NONE, R_ACCEPTED },
-	{ S_RCPT,	251, NULL,    NULL,	VT_NONE, R_ACCEPTED },
+	{ S_PRE | S_TLS, 2,  NULL,    NULL,	 VT_NONE, R_NONE },
+	{ S_PRE | S_TLS, 3,  NULL,    NULL,	 VT_NONE, R_NONE },
+	{ S_RCPT,	250, NULL,    NULL,	 VT_NONE, R_ACCEPTED },
+	{ S_RCPT,	251, NULL,    NULL,	 VT_NONE, R_ACCEPTED },
 
 	/* 3. refusals of the connection (RFC 3207 4: 530 5.7.0) */
-	{ S_DIALOGUE,	530, NULL,    "authenticat", VT_NONE, R_POLICY_BLOCK },
-	{ S_DIALOGUE,	530, "5.7.0", NULL,	VT_NONE, R_TLS_REQUIRED },
-	{ S_DIALOGUE,	5,   NULL,    KW_TLS,	VT_NONE, R_TLS_REQUIRED },
-	{ S_DIALOGUE,	4,   NULL,    KW_TLS,	VT_NONE, R_TLS_REQUIRED },
-	{ S_DIALOGUE | S_TLS, 4, NULL, NULL, VT_RATELIMIT, R_RATE_LIMITED },
+	{ S_DIALOGUE,	530, NULL,    "authenticat",
+	    VT_NONE, R_POLICY_BLOCK },
+	{ S_DIALOGUE,	530, "5.7.0", NULL,	 VT_NONE, R_TLS_REQUIRED },
+	{ S_DIALOGUE,	5,   NULL,    KW_TLS,	 VT_NONE, R_TLS_REQUIRED },
+	{ S_DIALOGUE,	4,   NULL,    KW_TLS,	 VT_NONE, R_TLS_REQUIRED },
+	{ S_DIALOGUE | S_TLS, 4, NULL, NULL,
+	    VT_RATELIMIT, R_RATE_LIMITED },
 
 	/* 4. STARTTLS refused; the other stages before RCPT */
-	{ S_TLS,	4,   NULL,    NULL,	VT_NONE, R_TLS_FAILED },
-	{ S_TLS,	5,   NULL,    NULL,	VT_NONE, R_TLS_FAILED },
-	{ S_PRE,	4,   NULL,    NULL,	VT_NONE, R_TEMP_FAILURE },
-	{ S_PRE,	5,   NULL,    NULL,	VT_NONE, R_POLICY_BLOCK },
+	{ S_TLS,	4,   NULL,    NULL,	 VT_NONE, R_TLS_FAILED },
+	{ S_TLS,	5,   NULL,    NULL,	 VT_NONE, R_TLS_FAILED },
+	{ S_PRE,	4,   NULL,    NULL,	 VT_NONE, R_TEMP_FAILURE },
+	{ S_PRE,	5,   NULL,    NULL,	 VT_NONE, R_POLICY_BLOCK },
 
 	/*
 	 * 5. RCPT, enhanced codes.  421 closes the session: at RCPT it is
 	 * a per-session limit (too many errors, recipients, commands).
 	 */
-	{ S_RCPT,	421, NULL,    NULL,	VT_NONE, R_RATE_LIMITED },
-	{ S_RCPT,	5,   "5.7.",  NULL,	VT_NONE, R_POLICY_BLOCK },
-	{ S_RCPT,	5,   "5.1.1", NULL,	VT_NONE, R_MAILBOX_MISSING },
-	{ S_RCPT,	5,   "5.1.0", NULL,	VT_NONE, R_MAILBOX_MISSING },
-	{ S_RCPT,	5,   "5.1.3", NULL,	VT_NONE, R_MAILBOX_INVALID },
-	{ S_RCPT,	5,   "5.1.",  "recipient rejected", VT_NONE,
-	    R_MAILBOX_MISSING },
+	{ S_RCPT,	421, NULL,    NULL,	 VT_NONE, R_RATE_LIMITED },
+	{ S_RCPT,	5,   "5.7.",  NULL,	 VT_NONE, R_POLICY_BLOCK },
+	{ S_RCPT,	5,   "5.1.1", NULL,	 VT_NONE, R_MAILBOX_MISSING },
+	{ S_RCPT,	5,   "5.1.0", NULL,	 VT_NONE, R_MAILBOX_MISSING },
+	{ S_RCPT,	5,   "5.1.3", NULL,	 VT_NONE, R_MAILBOX_INVALID },
+	{ S_RCPT,	5,   "5.1.",  "recipient rejected",
+	    VT_NONE, R_MAILBOX_MISSING },
 	/* Microsoft 365 directory-based edge blocking: no such recipient */
-	{ S_RCPT,	5,   "5.4.1", "recipient address rejected", VT_NONE,
-	    R_MAILBOX_MISSING },
-	{ S_RCPT,	5,   "5.2.1", NULL,	VT_NONE, R_DISABLED },
-	{ S_RCPT,	5,   "5.2.2", NULL,	VT_NONE, R_MAILBOX_FULL },
-	{ S_RCPT,	4,   "4.2.2", NULL,	VT_NONE, R_MAILBOX_FULL },
+	{ S_RCPT,	5,   "5.4.1", "recipient address rejected",
+	    VT_NONE, R_MAILBOX_MISSING },
+	{ S_RCPT,	5,   "5.2.1", NULL,	 VT_NONE, R_DISABLED },
+	{ S_RCPT,	5,   "5.2.2", NULL,	 VT_NONE, R_MAILBOX_FULL },
+	{ S_RCPT,	4,   "4.2.2", NULL,	 VT_NONE, R_MAILBOX_FULL },
 
 	/* 6. RCPT, keywords */
 	{ S_RCPT,	5,   NULL,    KW_POLICY, VT_NONE, R_POLICY_BLOCK },
 	{ S_RCPT,	5,   NULL,    KW_DISABLED, VT_NONE, R_DISABLED },
-	{ S_RCPT,	452, NULL,    KW_FULL,	VT_NONE, R_MAILBOX_FULL },
-	{ S_RCPT,	552, NULL,    KW_FULL,	VT_NONE, R_MAILBOX_FULL },
-	{ S_RCPT,	5,   NULL,    KW_MISSING, VT_NONE, R_MAILBOX_MISSING },
+	{ S_RCPT,	452, NULL,    KW_FULL,	 VT_NONE, R_MAILBOX_FULL },
+	{ S_RCPT,	552, NULL,    KW_FULL,	 VT_NONE, R_MAILBOX_FULL },
+	{ S_RCPT,	5,   NULL,    KW_MISSING,
+	    VT_NONE, R_MAILBOX_MISSING },
 
-	/* 7. RCPT, bare codes (RFC 5321 4.2.2) */
-	{ S_RCPT,	553, NULL,    NULL,	VT_NONE, R_MAILBOX_INVALID },
-	{ S_RCPT,	551, NULL,    NULL,	VT_NONE, R_REJECTED },
-	{ S_RCPT,	550, "",      NULL,	VT_NONE, R_MAILBOX_MISSING },
+	/* 7. RCPT, bare codes (RFC 5321 4.2.2, 4.2.3) */
+	{ S_RCPT,	553, NULL,    NULL,	 VT_NONE, R_MAILBOX_INVALID },
+	{ S_RCPT,	551, NULL,    NULL,	 VT_NONE, R_REJECTED },
+	{ S_RCPT,	550, "",      NULL,	 VT_NONE, R_MAILBOX_MISSING },
 
 	/* 8. RCPT, greylisting */
-	{ S_RCPT,	4,   NULL,    NULL,	VT_GREYLIST, R_GREYLISTED },
+	{ S_RCPT,	4,   NULL,    NULL,	 VT_GREYLIST, R_GREYLISTED },
 
 	/* 9. RCPT, one catch-all per class */
-	{ S_RCPT,	2,   NULL,    NULL,	VT_NONE, R_ACCEPTED },
-	{ S_RCPT,	3,   NULL,    NULL,	VT_NONE, R_PROTOCOL_ERROR },
-	{ S_RCPT,	4,   NULL,    NULL,	VT_NONE, R_TEMP_FAILURE },
-	{ S_RCPT,	5,   NULL,    NULL,	VT_NONE, R_REJECTED },
+	{ S_RCPT,	2,   NULL,    NULL,	 VT_NONE, R_ACCEPTED },
+	{ S_RCPT,	3,   NULL,    NULL,	 VT_NONE, R_PROTOCOL_ERROR },
+	{ S_RCPT,	4,   NULL,    NULL,	 VT_NONE, R_TEMP_FAILURE },
+	{ S_RCPT,	5,   NULL,    NULL,	 VT_NONE, R_REJECTED },
 };
 
 static char

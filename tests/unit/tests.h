@@ -10,6 +10,8 @@
 	T(punycode) \
 	T(util) \
 	T(verdict) \
+	T(reply) \
+	T(verdict_table) \
 	T(ring) \
 	T(input) \
 	T(out)
