@@ -69,6 +69,15 @@ void	msg(const char *s, ...);
 void	die(int status, const char *s, ...);
 void	util_assert_fail(const char *file, int line, const char *what);
 
+/*
+ * An IPv4 (family 4, 4 bytes) or IPv6 (6, 16 bytes) address as text:
+ * dotted quad, or RFC 5952 (lower case, longest run of zero groups as
+ * "::", IPv4-mapped as ::ffff:a.b.c.d).  out needs 46 bytes.  Written
+ * here because libc's inet_ntop() brings printf (and float formatting,
+ * which MIPS routers cannot run) into the static binary.
+ */
+void	ip_text(int family, const uint8_t *a, char *out, size_t cap);
+
 /* decimal parsing with bounds; 0 on success, -1 on garbage or range */
 int	parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -754,10 +754,7 @@ mx_host_name(const struct mx_res *res, unsigned host, char *out, size_t cap)
 void
 mx_addr_text(const struct mx_addr *a, char *out, size_t cap)
 {
-	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, out,
-	    (socklen_t)cap) == NULL) {
-		str_copy(out, cap, "?", 1);
-	}
+	ip_text(a->family, a->a, out, cap);
 }
 
 /* see mx.h */

@@ -211,3 +211,65 @@ parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+/* see util.h */
+void
+ip_text(int family, const uint8_t *a, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct buf	 b;
+	unsigned	 g[8], i, best = 8, bestn = 0, run, n;
+
+	buf_init(&b, out, cap - 1);
+	if (family == 4) {
+		for (i = 0; i < 4; i++) {
+			if (i > 0) {
+				buf_addc(&b, '.');
+			}
+			buf_addu(&b, a[i]);
+		}
+		buf_nul(&b);
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	}
+	if (g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0 &&
+	    g[5] == 0xffff) {
+		buf_adds(&b, "::ffff:");
+		ip_text(4, a + 12, b.p + b.len, cap - b.len);
+		return;
+	}
+	/* RFC 5952 4.2: the longest run of two or more zero groups */
+	for (i = 0; i < 8; i += run > 0 ? run : 1) {
+		for (run = 0; i + run < 8 && g[i + run] == 0; run++) {
+			continue;
+		}
+		if (run >= 2 && run > bestn) {
+			best = i;
+			bestn = run;
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			buf_adds(&b, "::");
+			i += bestn - 1;
+			continue;
+		}
+		if (i > 0 && i != best + bestn) {
+			buf_addc(&b, ':');
+		}
+		for (n = 12;; n -= 4) {
+			if ((g[i] >> n) != 0 || n == 0) {
+				break;
+			}
+		}
+		for (;; n -= 4) {
+			buf_addc(&b, hex[(g[i] >> n) & 15]);
+			if (n == 0) {
+				break;
+			}
+		}
+	}
+	buf_nul(&b);
+}

@@ -196,7 +196,11 @@ libudns.a: $(SRCS:.c=.o)
 .c.o:
 	$(CC) $(CFLAGS) -DHAVE_CONFIG_H -c $< -o $@
 EOF
-q make -f Makefile.mxp -j"$jobs" CC="$cc" AR="$ar" CFLAGS="$lib_cflags -Wall"
+# -DNDEBUG: udns' assert()s are internal consistency checks; musl's
+# assert() calls fprintf(), which would link printf and its float
+# formatting (FPU instructions on MIPS) into every binary.
+q make -f Makefile.mxp -j"$jobs" CC="$cc" AR="$ar" \
+    CFLAGS="$lib_cflags -DNDEBUG -Wall"
 cp libudns.a "$SYSROOT/lib/"
 cp udns.h "$SYSROOT/include/"
 done_step

@@ -84,9 +84,48 @@ t_parse(void)
 	}
 }
 
+static void
+t_ip(void)
+{
+	static const struct {
+		int		 family;
+		uint8_t		 a[16];
+		const char	*want;
+	} c[] = {
+		{ 4, { 127, 0, 0, 1 }, "127.0.0.1" },
+		{ 4, { 255, 255, 255, 255 }, "255.255.255.255" },
+		{ 4, { 0, 0, 0, 0 }, "0.0.0.0" },
+		{ 6, { 0 }, "::" },
+		{ 6, { [15] = 1 }, "::1" },
+		{ 6, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, "2001:db8::1" },
+		{ 6, { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+		    0, 1 }, "2001:db8:0:1::1" },	/* longest run wins */
+		{ 6, { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1,
+		    0, 1 }, "2001:db8:0:1:1:1:1:1" },	/* one zero: no :: */
+		{ 6, { 0x20, 0x01, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1 },
+		    "2001::1:0:0:1:1" },		/* first of equal runs */
+		{ 6, { [10] = 0xff, [11] = 0xff, 192, 0, 2, 1 },
+		    "::ffff:192.0.2.1" },
+		{ 6, { 0xfe, 0x80, [8] = 0xab, 0xcd, [15] = 0x10 },
+		    "fe80::abcd:0:0:10" },
+		{ 6, { 0x12, 0x34, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		    0, 0 }, "1234:abcd::" },
+		{ 0, { 0 }, NULL }
+	};
+	char	 out[46];
+	size_t	 i;
+
+	for (i = 0; c[i].want != NULL; i++) {
+		ip_text(c[i].family, c[i].a, out, sizeof(out));
+		T_CHECKF(strcmp(out, c[i].want) == 0, "row %zu: got %s, want %s",
+		    i, out, c[i].want);
+	}
+}
+
 void
 test_util(void)
 {
+	t_ip();
 	t_buf();
 	t_str_copy();
 	t_parse();
