@@ -353,7 +353,7 @@ fill_result(struct result *res, const struct item *it)
 	res_reason(res, r, NULL);
 	buf_init(&b, res->detail, sizeof(res->detail) - 1);
 	buf_adds(&b, f->detail);
-	if (d->state == DOM_READY && d->mx.flags != 0 && f->code == 0) {
+	if (cfg->mode == MODE_MX && d->state == DOM_READY && d->mx.flags != 0) {
 		if (b.len > 0) {
 			buf_adds(&b, "; ");
 		}

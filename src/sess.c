@@ -794,7 +794,8 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			return;
 		}
 		v = verdict_smtp(STAGE_BANNER, r);
-		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r, "banner");
+		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r,
+		    "refused at the greeting");
 		next_address(s);
 		return;
 	case C_EHLO:
@@ -823,7 +824,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			return;
 		}
 		v = verdict_smtp(STAGE_EHLO, r);
-		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r, "EHLO");
+		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r, "refused EHLO");
 		next_address(s);
 		return;
 	case C_HELO:
@@ -839,7 +840,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			return;
 		}
 		v = verdict_smtp(STAGE_HELO, r);
-		fail_set(s, v == R_NONE ? R_POLICY_BLOCK : v, r, "HELO");
+		fail_set(s, v == R_NONE ? R_POLICY_BLOCK : v, r, "refused HELO");
 		if (r->code / 100 == 4) {
 			next_address(s);
 		} else {
@@ -892,7 +893,8 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			/* 530 5.7.0 after our failed handshake */
 			v = R_TLS_FAILED;
 		}
-		fail_set(s, v, r, "MAIL FROM");
+		fail_set(s, v, r, "refused our MAIL FROM (about us, not the "
+		    "address)");
 		s->mail_failed = 1;
 		break;
 	case C_CA:
@@ -1141,7 +1143,16 @@ on_deadline(void *arg)
 		sess_enter(s, SESS_QUIT);
 		return;
 	}
-	fail_set(s, R_TIMEOUT, NULL, sess_info[s->state].name);
+	{
+		char		 why[48];
+		struct buf	 b;
+
+		buf_init(&b, why, sizeof(why) - 1);
+		buf_adds(&b, "no reply in time (");
+		buf_adds(&b, sess_info[s->state].name);
+		buf_addc(&b, ')');
+		fail_set(s, R_TIMEOUT, NULL, buf_nul(&b));
+	}
 	sess_enter(s, early(s) && loop_now() < s->budget_end ?
 	    SESS_CONNECT : SESS_DONE);
 }
