@@ -71,7 +71,7 @@ LIBS	:= $(LIBS-$(TLS)) -ludns
 SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/input.c src/out.c src/opt.c src/result.c src/version.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
-	   src/engine.c
+	   src/engine.c src/cache.c src/policy.c src/serve.c
 SRCS-$(TLS) += src/tls_mbedtls.c
 MAIN	:= src/main.c
 SRCS	:= $(SRCS-1)
@@ -126,7 +126,10 @@ $(FAKEDIR)/%: tests/fakes/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)$(HOSTCC) -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	    -O2 -g -Wall -Wextra -Werror -o $@ $<
+	    -O2 -g -Wall -Wextra -Werror -o $@ $< $(FAKE_LIBS)
+
+# fakesmtp's STARTTLS is OpenSSL (libssl-dev): a host test tool only
+$(FAKEDIR)/fakesmtp: FAKE_LIBS := -lssl -lcrypto
 
 fakes: $(FAKES:%=$(FAKEDIR)/%)
 
@@ -225,6 +228,11 @@ clean:
 # also drops the dependency caches and the fetched sources
 distclean:
 	rm -rf build
+
+# mxprobe against real Postfix/Exim/OpenSMTPD/unbound in network
+# namespaces (needs root; tests/interop/run.sh, docs/interop.md)
+test-interop:
+	$(Q)sh tests/interop/run.sh
 
 # per-board checks and packages: size budgets, FPU check, OpenWrt ipk
 -include board/targets.mk

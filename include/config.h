@@ -14,6 +14,7 @@
 
 enum mode {
 	MODE_PROBE,		/* the whole check, up to RCPT TO */
+	MODE_SERVE,		/* "mxprobe serve": the probe as a service */
 	MODE_MX,		/* --mx-only: syntax and mail routing */
 	MODE_SYNTAX		/* --syntax-only */
 };
@@ -75,7 +76,29 @@ struct config {
 	uint32_t	 tls_max;
 
 	uint64_t	 seed;		/* 0: from the clock and pid */
+
+	/* serve */
+	const char	*policy;	/* --policy LISTEN */
+	const char	*lines;		/* --lines LISTEN */
+	const char	*backend;	/* --backend HOST[:PORT] */
+	uint32_t	 cache;		/* result cache entries */
+	uint32_t	 ttl_pos_s;	/* deliverable, risky */
+	uint32_t	 ttl_neg_s;	/* undeliverable */
+	uint32_t	 ttl_tmp_s;	/* unknown */
+	const char	*cache_file;
+	uint32_t	 cache_save_s;
+	uint32_t	 max_clients;
+	uint32_t	 max_request;
+	uint32_t	 client_ms;
+	uint32_t	 socket_mode;
+	const char	*socket_owner;
+	uint8_t		 act[4];	/* per verdict: ACT_* */
+	int		 syslog;
+	uint32_t	 stats_s;	/* log counters every n s, 0 never */
 };
+
+/* what serve answers Postfix for a verdict */
+enum { ACT_ACCEPT, ACT_REJECT, ACT_DEFER };
 
 /*
  * Parse argv into *cfg.  Usage errors print a message and exit 64;

@@ -48,6 +48,7 @@ struct fact {
 	char		 detail[RES_DETAIL_MAX + 1];
 	int16_t		 ai;		/* MX address index, -1 none */
 	char		 tls[RES_TLS_MAX + 1];
+	struct res_tls	 tlsi;
 };
 
 struct dom;
@@ -70,6 +71,7 @@ struct item {
 	struct item	*next;		/* domain queue or free list */
 	struct item	*anext, *aprev;	/* all items of the domain */
 	struct item	*leader;	/* ITEM_FOLLOWER: whose result to copy */
+	void		*tag;		/* serve: whom the result is for */
 	struct item	*followers;	/* duplicates of this one (via next) */
 	struct fact	 fact;
 };
@@ -113,6 +115,24 @@ struct dom {
  * result; returns the exit status (util.h) */
 int	eng_run(const struct config *cfg, struct input *in, struct ring *ring,
 	    struct out *out);
+
+/*
+ * The second front end (serve): results go to a callback instead of the
+ * ring.  eng_setup() sizes the pools and the loop (extra_io descriptor
+ * slots for the front end's own sockets); eng_submit() admits one
+ * address for tag: 0 when taken (the result comes through the sink,
+ * perhaps before eng_submit returns), -1 when there is no room now.
+ * The same address in flight twice is probed once (single flight).
+ */
+typedef void eng_sink_fn(void *tag, const struct result *res);
+void	eng_setup(const struct config *cfg, size_t extra_io, eng_sink_fn *sink);
+int	eng_submit(const char *s, size_t n, void *tag);
+/* once per loop iteration: start sessions that waited for a slot */
+void	eng_tick(void);
+/* addresses in progress */
+unsigned eng_in_flight(void);
+/* give every address in progress its result now (reason, detail) */
+void	eng_abort(enum reason r, const char *detail);
 
 /* for the session module */
 struct sess;

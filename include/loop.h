@@ -65,11 +65,14 @@ void	loop_touch(void);
 int	loop_once(int64_t max_wait);
 
 /*
- * Signals: SIGINT and SIGTERM are caught and turned into readable bytes
+ * Signals: SIGINT, SIGTERM and SIGHUP are caught and turned into readable bytes
  * on a self-pipe; SIGPIPE is ignored.  loop_signal() is the first signal
  * seen (0 if none).
  */
 int	loop_signals(void);
 int	loop_signal(void);
+
+/* SIGHUPs received so far (caught too; they never stop the loop) */
+unsigned loop_hups(void);
 
 #endif

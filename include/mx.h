@@ -93,6 +93,14 @@ void	mx_resolve(struct mx_res *res, const char *domain, mx_done_fn *cb,
 /* an address literal domain: fill res at once, no DNS (no callback) */
 void	mx_literal(struct mx_res *res, int family, const uint8_t *a);
 
+/*
+ * serve --backend: every domain's mail host is this one.  init resolves
+ * host (an address, or a name, once, blocking) after mx_init(); then
+ * mx_backend() fills res with it and returns 1 (0 without a backend).
+ */
+int	mx_backend_init(const char *host, char *err, size_t errcap);
+int	mx_backend(struct mx_res *res);
+
 /* forget a resolution in progress; no callback will come */
 void	mx_cancel(struct mx_res *res);
 

@@ -46,6 +46,13 @@ int	out_room(struct out *o);
 /* format one result into the buffer (out_room() must be true) */
 void	out_result(struct out *o, const struct result *res);
 
+/*
+ * One result line into mem[0..cap): its length, or 0 if it did not fit
+ * (OUT_LINE_MAX always fits).  Used by serve's line protocol.
+ */
+size_t	out_format(enum out_fmt fmt, const struct result *res, char *mem,
+	    size_t cap);
+
 /* write buffered bytes; 0 ok (maybe partial with block = 0), -1 error */
 int	out_flush(struct out *o, int block);
 

@@ -48,6 +48,8 @@ static size_t		 hmask;
 static struct dom	*idle_head, *idle_tail;
 static struct dom	*ready_head, *ready_tail;
 static struct item	*held;
+static eng_sink_fn	*sink;		/* serve: results go here */
+static struct result	 scratch;	/* serve: the result being sent */
 
 static int		 in_eof, in_reg, in_h = -1, out_h = -1;
 static int		 stopping, write_failed, read_failed;
@@ -366,6 +368,7 @@ fill_result(struct result *res, const struct item *it)
 	res->ecode[sizeof(res->ecode) - 1] = '\0';
 	memcpy(res->text, f->text, sizeof(res->text));
 	memcpy(res->tls, f->tls, sizeof(res->tls));
+	res->tlsi = f->tlsi;
 	if (f->ai >= 0 && f->ai < d->mx.naddr) {
 		mx_host_name(&d->mx, d->mx.addr[f->ai].host, res->mx,
 		    sizeof(res->mx));
@@ -402,11 +405,28 @@ complete(struct item *it)
 	struct result	*res, *r2;
 	struct item	*f, *fnext;
 
-	res = ring_claim(ring, it->seq);
+	if (sink != NULL) {
+		res = &scratch;
+		memset(res, 0, sizeof(*res));
+		res->catch_all = -1;
+	} else {
+		res = ring_claim(ring, it->seq);
+	}
 	fill_result(res, it);
-	ring_commit(ring, res);
+	if (sink != NULL) {
+		sink(it->tag, res);
+	} else {
+		ring_commit(ring, res);
+	}
 	for (f = it->followers; f != NULL; f = fnext) {
 		fnext = f->next;
+		if (sink != NULL) {
+			/* single flight: the same result for each asker */
+			sink(f->tag, res);
+			detach(f);
+			item_free(f);
+			continue;
+		}
 		r2 = ring_claim(ring, f->seq);
 		memcpy((char *)r2 + offsetof(struct result, addr_len),
 		    (char *)res + offsetof(struct result, addr_len),
@@ -546,6 +566,10 @@ resolve(struct dom *d, struct item *it)
 	d->state = DOM_DNS;
 	it->state = ITEM_DNS;
 	q_append(d, it);
+	if (mx_backend(&d->mx)) {
+		on_dns(d, &d->mx);
+		return;
+	}
 	if (d->name[0] == '[') {
 		mx_literal(&d->mx, (it->a.flags & ADDR_F_IPV6) ? 6 : 4,
 		    it->a.lit);
@@ -878,6 +902,7 @@ item_new(uint64_t seq, const struct input_line *l, const struct addr *a)
 	it->next = it->anext = it->aprev = NULL;
 	it->leader = it->followers = NULL;
 	it->dom = NULL;
+	it->tag = NULL;
 	return it;
 }
 
@@ -1008,18 +1033,14 @@ on_in(void *arg, int revents)
  * a pipe or terminal nothing more is read.
  */
 static void
-interrupt(void)
+abort_all(const struct fact *f)
 {
-	struct fact		 f;
-	struct input_line	 l;
-	size_t			 i;
-	struct dom		*d;
-	struct item		*it, *next;
+	size_t		 i;
+	struct dom	*d;
+	struct item	*it, *next;
 
 	stopping = 1;
-	fact_set(&f, R_INTERRUPTED, loop_signal() == 15 ? "SIGTERM" :
-	    loop_signal() != 0 ? "SIGINT" : "output failed");
-	sess_abort_all(&f);
+	sess_abort_all(f);
 	for (i = 0; i < doms_used; i++) {
 		d = &doms[i];
 		if (d->state == DOM_DNS) {
@@ -1030,24 +1051,51 @@ interrupt(void)
 		d->qhead = d->qtail = NULL;
 		for (; it != NULL; it = next) {
 			next = it->next;
-			it->fact = f;
+			it->fact = *f;
 			complete(it);
 		}
 	}
 	for (i = 0; i < nitems; i++) {
 		if (items[i].state == ITEM_RETRY) {
-			items[i].fact = f;
+			items[i].fact = *f;
 			complete(&items[i]);
 		}
 	}
 	for (i = 0; i < doms_used; i++) {
 		timer_stop(&doms[i].retry);
 	}
+}
+
+/* see engine.h */
+void
+eng_abort(enum reason r, const char *detail)
+{
+	struct fact	 f;
+
+	fact_set(&f, r, detail);
+	abort_all(&f);
+}
+
+static void
+interrupt(void)
+{
+	struct fact		 f;
+	struct input_line	 l;
+
+	fact_set(&f, R_INTERRUPTED, loop_signal() == 15 ? "SIGTERM" :
+	    loop_signal() != 0 ? "SIGINT" : "output failed");
+	abort_all(&f);
 	if (held != NULL) {
+		/* read, not yet placed: its one result, interrupted too */
+		struct input_line	 hl = { held->text, held->text_len,
+		    held->full_len, held->line, 0 };
+		struct result		*res = ring_claim(ring, held->seq);
+
 		MXP_ASSERT(held->dom == NULL);
-		result_syntax(held->seq, &(struct input_line){ held->text,
-		    held->text_len, held->full_len, held->line, 0 },
-		    ADDR_OK);
+		res_input(res, &hl);
+		res_reason(res, R_INTERRUPTED, f.detail);
+		ring_commit(ring, res);
+		item_free(held);
 		held = NULL;
 	}
 	MXP_ASSERT(items_used == 0);
@@ -1123,19 +1171,15 @@ helo_init(void)
 }
 
 /* see engine.h */
-int
-eng_run(const struct config *c, struct input *inp, struct ring *rg,
-    struct out *o)
+void
+eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 {
 	char		 err[256];
 	size_t		 i, nio, ntimers;
-	unsigned	 progress;
 	uint64_t	 seed;
 
 	cfg = c;
-	in = inp;
-	ring = rg;
-	out = o;
+	sink = fn;
 	seed = c->seed;
 	if (seed == 0 && getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(seed)) {
@@ -1153,11 +1197,11 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 	items = calloc(nitems, sizeof(*items));
 	doms = calloc(ndoms, sizeof(*doms));
 	htab = calloc(hmask + 1, sizeof(*htab));
-	nio = c->concurrency + 8;
-	ntimers = c->concurrency + ndoms + 16;
+	nio = c->concurrency + 8 + extra_io;
+	ntimers = c->concurrency + ndoms + 16 + extra_io;
 	if (items == NULL || doms == NULL || htab == NULL ||
 	    loop_init(nio, ntimers) != 0 ||
-	    sess_init(c->mode == MODE_PROBE ? c->concurrency : 0) != 0) {
+	    sess_init(c->mode != MODE_MX ? c->concurrency : 0) != 0) {
 		die(EXIT_INTERNAL, "out of memory for the pools", NULL);
 	}
 	for (i = nitems; i-- > 0;) {
@@ -1165,10 +1209,74 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 		items[i].next = free_items;
 		free_items = &items[i];
 	}
-	if (loop_signals() != 0 || mx_init(c, err, sizeof(err)) != 0) {
+	if (loop_signals() != 0 || mx_init(c, err, sizeof(err)) != 0 ||
+	    (c->backend != NULL && mx_backend_init(c->backend, err,
+	    sizeof(err)) != 0)) {
 		die(EXIT_USAGE, err, NULL);
 	}
 	helo_init();
+}
+
+/* see engine.h */
+int
+eng_submit(const char *s, size_t n, void *tag)
+{
+	struct input_line	 l;
+	struct addr		 a;
+	struct item		*it;
+	enum addr_err		 e;
+
+	if (free_items == NULL) {
+		return -1;
+	}
+	l.s = s;
+	l.len = n > INPUT_LINE_MAX ? INPUT_LINE_MAX : n;
+	l.full_len = n;
+	l.too_long = n > INPUT_LINE_MAX;
+	l.lineno = 0;
+	e = l.too_long ? ADDR_E_TOO_LONG : addr_parse(l.s, l.len, &a);
+	if (e != ADDR_OK) {
+		memset(&scratch, 0, sizeof(scratch));
+		scratch.catch_all = -1;
+		res_input(&scratch, &l);
+		res_syntax(&scratch, e);
+		sink(tag, &scratch);
+		return 0;
+	}
+	it = item_new(0, &l, &a);
+	it->tag = tag;
+	if (!place(it)) {
+		item_free(it);
+		return -1;
+	}
+	return 0;
+}
+
+/* see engine.h */
+void
+eng_tick(void)
+{
+	kick_ready();
+}
+
+/* see engine.h */
+unsigned
+eng_in_flight(void)
+{
+	return (unsigned)items_used;
+}
+
+/* see engine.h */
+int
+eng_run(const struct config *c, struct input *inp, struct ring *rg,
+    struct out *o)
+{
+	unsigned	 progress;
+
+	in = inp;
+	ring = rg;
+	out = o;
+	eng_setup(c, 2, NULL);
 
 	in_reg = in->fd < 0 || is_regular(in->fd);
 	if (!in_reg) {

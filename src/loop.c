@@ -37,6 +37,7 @@ static int64_t		 now;
 
 static int			 sigpipe_fd[2] = { -1, -1 };
 static volatile sig_atomic_t	 first_signal;
+static volatile sig_atomic_t	 hups;
 
 /* see loop.h */
 int
@@ -270,7 +271,9 @@ on_signal(int sig)
 	unsigned char	 c = (unsigned char)sig;
 	int		 saved = errno;
 
-	if (first_signal == 0) {
+	if (sig == SIGHUP) {
+		hups++;
+	} else if (first_signal == 0) {
 		first_signal = sig;
 	}
 	(void)write(sigpipe_fd[1], &c, 1);
@@ -310,6 +313,7 @@ loop_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	return loop_add(sigpipe_fd[0], POLLIN, drain_sigpipe, NULL) < 0 ? -1 : 0;
 }
 
@@ -318,4 +322,11 @@ int
 loop_signal(void)
 {
 	return first_signal;
+}
+
+/* see loop.h */
+unsigned
+loop_hups(void)
+{
+	return (unsigned)hups;
 }

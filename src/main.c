@@ -7,10 +7,14 @@
  * written; 128 + signal number when SIGINT or SIGTERM cut the run short
  * (after every admitted address has had its one result).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -20,6 +24,7 @@
 #include "input.h"
 #include "out.h"
 #include "result.h"
+#include "serve.h"
 #include "ring.h"
 #include "util.h"
 #include "verdict.h"
@@ -128,7 +133,8 @@ start_tls(const struct config *cfg)
 #if MXP_TLS
 	char	 err[256];
 
-	if (cfg->mode != MODE_PROBE || cfg->tls == TLSM_NO) {
+	if ((cfg->mode != MODE_PROBE && cfg->mode != MODE_SERVE) ||
+	    cfg->tls == TLSM_NO) {
 		return;
 	}
 	if (tls_init(cfg->tls_verify, cfg->ca_file, err, sizeof(err)) != 0) {
@@ -146,6 +152,96 @@ start_tls(const struct config *cfg)
 #endif
 }
 
+/* at exit: MXPROBE_TLS_STATS=1 prints the TLS heap counters (stderr) */
+static void
+stop_tls(const struct config *cfg)
+{
+#if MXP_TLS
+	const char	*e = getenv("MXPROBE_TLS_STATS");
+
+	if ((cfg->mode != MODE_PROBE && cfg->mode != MODE_SERVE) ||
+	    cfg->tls == TLSM_NO) {
+		return;
+	}
+	if (e != NULL && strcmp(e, "1") == 0) {
+		tls_stats(2);
+	}
+	tls_free();
+#else
+	(void)cfg;
+#endif
+}
+
+/*
+ * Descriptors: --concurrency sockets plus a reserve (stdio, the input
+ * file, the self-pipe, DNS sockets, spare).  Raise the soft limit as far
+ * as needed (up to the hard one); if the sessions still do not fit, run
+ * as many as fit and say so, rather than fail at the first socket().
+ */
+#define FD_RESERVE	16
+
+static void
+fit_fds(struct config *cfg)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = (rlim_t)cfg->concurrency + FD_RESERVE;
+	char		 t[80];
+	struct buf	 b;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need) {
+		return;
+	}
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > rl.rlim_cur) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY &&
+		    rl.rlim_max < need ? rl.rlim_max : need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+		    getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			return;
+		}
+	}
+	if (rl.rlim_cur >= need) {
+		return;
+	}
+	buf_init(&b, t, sizeof(t) - 1);
+	buf_adds(&b, "warning: open files limit ");
+	buf_addu(&b, (uint64_t)rl.rlim_cur);
+	buf_adds(&b, ": --concurrency ");
+	buf_addu(&b, cfg->concurrency);
+	cfg->concurrency = rl.rlim_cur > FD_RESERVE + 1 ?
+	    (uint32_t)(rl.rlim_cur - FD_RESERVE) : 1;
+	buf_adds(&b, " lowered to ");
+	buf_addu(&b, cfg->concurrency);
+	msg(buf_nul(&b), NULL);
+}
+
+/*
+ * MXPROBE_FD_CHECK=1: at exit, count the descriptors still open
+ * (/proc/self/fd, less the one reading it) and print the count on
+ * stderr, so tests can see that none leaked.
+ */
+static void
+fd_check(void)
+{
+	const char	*e = getenv("MXPROBE_FD_CHECK");
+	DIR		*d;
+	struct dirent	*de;
+	uint64_t	 n = 0;
+	char		 t[24];
+	struct buf	 b;
+
+	if (e == NULL || strcmp(e, "1") != 0 ||
+	    (d = opendir("/proc/self/fd")) == NULL) {
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		n += de->d_name[0] != '.';
+	}
+	closedir(d);
+	buf_init(&b, t, sizeof(t) - 1);
+	buf_addu(&b, n > 0 ? n - 1 : 0);
+	msg("fds open at exit: ", buf_nul(&b), NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -156,6 +252,10 @@ main(int argc, char **argv)
 	int		 fd, worst = V_DELIVERABLE, failed;
 
 	opt_parse(&cfg, argc, argv);
+	if (cfg.mode == MODE_SERVE) {
+		start_tls(&cfg);
+		return serve_run(&cfg);
+	}
 	signals();
 
 	if (cfg.nargs > 0) {
@@ -180,10 +280,13 @@ main(int argc, char **argv)
 
 	if (cfg.mode != MODE_SYNTAX) {
 		start_tls(&cfg);
+		fit_fds(&cfg);
 		worst = eng_run(&cfg, &in, &ring, &out);
+		stop_tls(&cfg);
 		ring_free(&ring);
 		out_free(&out);
 		input_close(&in);
+		fd_check();
 		return worst;
 	}
 	failed = run_syntax(&in, &ring, &out, &worst) != 0;
@@ -195,6 +298,7 @@ main(int argc, char **argv)
 	ring_free(&ring);
 	out_free(&out);
 	input_close(&in);
+	fd_check();
 	if (failed) {
 		return EXIT_IOERR;
 	}

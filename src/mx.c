@@ -823,3 +823,72 @@ mx_queries(void)
 {
 	return nqueries;
 }
+
+static struct mx_res	 backend;
+static int		 have_backend;
+
+/* see mx.h */
+int
+mx_backend_init(const char *host, char *err, size_t errcap)
+{
+	struct dns_rr_a4	*a4;
+	struct dns_rr_a6	*a6;
+	struct mx_addr		 lit;
+	struct buf		 b;
+	int			 i;
+
+	memset(&backend, 0, sizeof(backend));
+	if (add_host(&backend, host, 0) != 0) {
+		goto bad;
+	}
+	if (literal(host, &lit)) {
+		backend.addr[0] = lit;
+		backend.naddr = 1;
+	} else {
+		/* once, at start-up: blocking is fine here */
+		a4 = cfg->family == 6 ? NULL :
+		    dns_resolve_a4(ctx, host, DNS_NOSRCH);
+		for (i = 0; a4 != NULL && i < a4->dnsa4_nrr &&
+		    backend.naddr < MX_ADDRS_MAX; i++) {
+			backend.addr[backend.naddr].family = 4;
+			memcpy(backend.addr[backend.naddr++].a,
+			    &a4->dnsa4_addr[i], 4);
+		}
+		free(a4);
+		a6 = cfg->family == 4 ? NULL :
+		    dns_resolve_a6(ctx, host, DNS_NOSRCH);
+		for (i = 0; a6 != NULL && i < a6->dnsa6_nrr &&
+		    backend.naddr < MX_ADDRS_MAX; i++) {
+			backend.addr[backend.naddr].family = 6;
+			memcpy(backend.addr[backend.naddr++].a,
+			    &a6->dnsa6_addr[i], 16);
+		}
+		free(a6);
+	}
+	if (backend.naddr == 0) {
+		goto bad;
+	}
+	backend.host[0].naddr = backend.naddr;
+	backend.ttl_s = UINT32_MAX;
+	have_backend = 1;
+	return 0;
+bad:
+	buf_init(&b, err, errcap - 1);
+	buf_adds(&b, "--backend: cannot resolve \"");
+	buf_adds(&b, host);
+	buf_adds(&b, "\"");
+	buf_nul(&b);
+	return -1;
+}
+
+/* see mx.h */
+int
+mx_backend(struct mx_res *res)
+{
+	if (!have_backend) {
+		return 0;
+	}
+	memcpy(res, &backend, offsetof(struct mx_res, domain));
+	res->reason = R_NONE;
+	return 1;
+}

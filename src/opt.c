@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "features.h"
 #include "util.h"
+#include "verdict.h"
 #include "version.h"
 
 enum okind {
@@ -40,6 +41,7 @@ struct opt {
 	const char	*help;
 };
 
+static opt_fn set_action, set_octal;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
@@ -121,6 +123,44 @@ static const struct opt opts[] = {
 	    "CA bundle (default /etc/ssl/certs/ca-certificates.crt)" },
 	{ "tls-max", 0, OK_U32, F(tls_max), 1, 1024, NULL, "N",
 	    "TLS sessions at once (default 16)" },
+	{ "policy", 0, OK_STR, F(policy), 0, 0, NULL, "LISTEN",
+	    "serve: Postfix policy protocol on a socket path or HOST:PORT" },
+	{ "lines", 0, OK_STR, F(lines), 0, 0, NULL, "LISTEN",
+	    "serve: one address per line, one result line back" },
+	{ "backend", 0, OK_STR, F(backend), 0, 0, NULL, "HOST[:PORT]",
+	    "serve: ask this mail server instead of each domain's MX" },
+	{ "cache", 0, OK_U32, F(cache), 0, 1u << 22, NULL, "N",
+	    "serve: results kept (default 1024)" },
+	{ "ttl-positive", 0, OK_U32, F(ttl_pos_s), 0, 86400 * 365, NULL,
+	    "SECONDS", "serve: keep deliverable/risky results (default 7 days)" },
+	{ "ttl-negative", 0, OK_U32, F(ttl_neg_s), 0, 86400 * 365, NULL,
+	    "SECONDS", "serve: keep undeliverable results (default 3 hours)" },
+	{ "ttl-temp", 0, OK_U32, F(ttl_tmp_s), 0, 86400 * 365, NULL,
+	    "SECONDS", "serve: keep unknown results (default 300)" },
+	{ "cache-file", 0, OK_STR, F(cache_file), 0, 0, NULL, "FILE",
+	    "serve: keep the cache across restarts in FILE" },
+	{ "cache-save", 0, OK_U32, F(cache_save_s), 10, 86400, NULL,
+	    "SECONDS", "serve: write the cache file this often (default 300)" },
+	{ "max-clients", 0, OK_U32, F(max_clients), 1, 4096, NULL, "N",
+	    "serve: clients at once (default 64)" },
+	{ "max-request", 0, OK_U32, F(max_request), 256, 65536, NULL, "BYTES",
+	    "serve: largest request (default 8192)" },
+	{ "client-timeout", 0, OK_FN, F(client_ms), 1, 86400, set_secs,
+	    "SECONDS", "serve: idle client connections closed (default 300)" },
+	{ "socket-mode", 0, OK_FN, F(socket_mode), 0, 0777, set_octal, "MODE",
+	    "serve: permissions of socket files (default 0660)" },
+	{ "socket-owner", 0, OK_STR, F(socket_owner), 0, 0, NULL,
+	    "USER[:GROUP]", "serve: owner of socket files" },
+	{ "on-undeliverable", 0, OK_FN, 0, V_UNDELIVERABLE, 0, set_action,
+	    "reject|defer|accept", "serve: policy answer (default reject)" },
+	{ "on-risky", 0, OK_FN, 0, V_RISKY, 0, set_action,
+	    "reject|defer|accept", "serve: policy answer (default accept)" },
+	{ "on-unknown", 0, OK_FN, 0, V_UNKNOWN, 0, set_action,
+	    "defer|accept", "serve: policy answer (default defer)" },
+	{ "syslog", 0, OK_FLAG, F(syslog), 1, 0, NULL, NULL,
+	    "serve: log to syslog (/dev/log) instead of stderr" },
+	{ "stats", 0, OK_U32, F(stats_s), 0, 86400, NULL, "SECONDS",
+	    "serve: log the counters this often (default never)" },
 	{ "seed", 0, OK_FN, 0, 0, 0, set_seed, "N",
 	    "fix all randomness, for reproducible runs" },
 	{ "verbose", 'v', OK_FLAG, F(verbose), 1, 0, NULL, NULL,
@@ -159,6 +199,54 @@ defaults(struct config *c)
 	c->catch_all = 1;
 	c->tls = TLSM_TRY;
 	c->tls_max = 16;
+	c->cache = 1024;
+	c->ttl_pos_s = 7 * 86400;
+	c->ttl_neg_s = 3 * 3600;
+	c->ttl_tmp_s = 300;
+	c->cache_save_s = 300;
+	c->max_clients = 64;
+	c->max_request = 8192;
+	c->client_ms = 300000;
+	c->socket_mode = 0660;
+	c->act[V_DELIVERABLE] = ACT_ACCEPT;
+	c->act[V_UNDELIVERABLE] = ACT_REJECT;
+	c->act[V_RISKY] = ACT_ACCEPT;
+	c->act[V_UNKNOWN] = ACT_DEFER;
+}
+
+static void
+set_action(struct config *c, const struct opt *o, const char *v)
+{
+	int	 a = ACT_ACCEPT;
+
+	if (strcmp(v, "accept") == 0) {
+		a = ACT_ACCEPT;
+	} else if (strcmp(v, "defer") == 0) {
+		a = ACT_DEFER;
+	} else if (strcmp(v, "reject") == 0 && o->min != V_UNKNOWN) {
+		a = ACT_REJECT;
+	} else {
+		/* unknown never rejects: a probe that failed proves nothing */
+		die(EXIT_USAGE, "--", o->name, ": want ", o->arg, ", not \"", v,
+		    "\"", NULL);
+	}
+	c->act[o->min] = (uint8_t)a;
+}
+
+static void
+set_octal(struct config *c, const struct opt *o, const char *v)
+{
+	uint32_t	 m = 0;
+	const char	*p;
+
+	for (p = v; *p >= '0' && *p <= '7' && m <= o->max; p++) {
+		m = m * 8 + (uint32_t)(*p - '0');
+	}
+	if (*v == '\0' || *p != '\0' || m > o->max) {
+		die(EXIT_USAGE, "--", o->name, ": want an octal mode like 0660, "
+		    "not \"", v, "\"", NULL);
+	}
+	*(uint32_t *)(void *)((char *)c + o->off) = m;
 }
 
 static void
@@ -265,7 +353,7 @@ set_seed(struct config *c, const struct opt *o, const char *v)
 static void
 show_help(struct config *c, const struct opt *o, const char *v)
 {
-	char		 mem[8192];
+	char		 mem[16384];
 	struct buf	 b;
 	size_t		 i, col;
 
@@ -275,6 +363,7 @@ show_help(struct config *c, const struct opt *o, const char *v)
 	buf_init(&b, mem, sizeof(mem));
 	buf_adds(&b, "usage: mxprobe [options] [address ...]\n"
 	    "       mxprobe [options] -f FILE\n"
+	    "       mxprobe serve --policy LISTEN|--lines LISTEN [options]\n"
 	    "Check whether mailboxes exist, without sending mail.\n"
 	    "Addresses come from the arguments, -f FILE, or stdin.\n\n");
 	for (i = 0; i < MXP_NELEM(opts); i++) {
@@ -386,6 +475,47 @@ apply(struct config *c, const struct opt *o, const char *v)
 	}
 }
 
+/* --backend HOST[:PORT] / [V6]:PORT: the port goes to c->port */
+static void
+backend_port(struct config *c)
+{
+	static char	 host[256];
+	const char	*v = c->backend, *colon, *end;
+	uint64_t	 port;
+	size_t		 n;
+
+	if (v[0] == '[') {
+		end = strchr(v, ']');
+		if (end == NULL || (end[1] != '\0' && end[1] != ':')) {
+			die(EXIT_USAGE, "--backend: want HOST[:PORT] or "
+			    "[IPV6]:PORT, not \"", v, "\"", NULL);
+		}
+		n = (size_t)(end - v - 1);
+		colon = end[1] == ':' ? end + 1 : NULL;
+		v++;
+	} else {
+		colon = strchr(v, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+			colon = NULL;		/* a bare IPv6 address */
+		}
+		n = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	}
+	if (n == 0 || n >= sizeof(host)) {
+		die(EXIT_USAGE, "--backend: no host in \"", c->backend, "\"",
+		    NULL);
+	}
+	if (colon != NULL) {
+		if (parse_u64(colon + 1, 1, 65535, &port) != 0) {
+			die(EXIT_USAGE, "--backend: bad port in \"",
+			    c->backend, "\"", NULL);
+		}
+		c->port = (uint32_t)port;
+	}
+	memcpy(host, v, n);
+	host[n] = '\0';
+	c->backend = host;
+}
+
 static void
 check(struct config *c)
 {
@@ -426,6 +556,24 @@ check(struct config *c)
 			    "literal, not \"", c->helo, "\"", NULL);
 		}
 	}
+	if (c->mode == MODE_SERVE) {
+		if (c->policy == NULL && c->lines == NULL) {
+			die(EXIT_USAGE, "serve: give --policy and/or --lines",
+			    NULL);
+		}
+		if (c->nargs > 0 || c->file != NULL) {
+			die(EXIT_USAGE, "serve takes no addresses", NULL);
+		}
+		/* a greylisted probe is answered now, cached briefly */
+		c->no_retry = 1;
+		if (c->backend != NULL) {
+			backend_port(c);
+		}
+	} else if (c->policy != NULL || c->lines != NULL ||
+	    c->backend != NULL || c->cache_file != NULL) {
+		die(EXIT_USAGE, "--policy, --lines, --backend and --cache-file "
+		    "are for \"mxprobe serve\"", NULL);
+	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
 	}
@@ -441,7 +589,12 @@ opt_parse(struct config *c, int argc, char **argv)
 	char			 letter[2] = { 0, 0 };
 
 	defaults(c);
-	for (i = 1; i < argc; i++) {
+	i = 1;
+	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+		c->mode = MODE_SERVE;
+		i = 2;
+	}
+	for (; i < argc; i++) {
 		a = argv[i];
 		if (strcmp(a, "--") == 0) {
 			i++;

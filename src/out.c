@@ -169,6 +169,43 @@ json_key(struct buf *b, const char *key)
 	buf_adds(b, "\":");
 }
 
+/*
+ * JSON "tls": null without TLS, else the object of docs/formats.md;
+ * "tls_note": why TLS was not used (handshake failed, STARTTLS refused)
+ */
+static void
+json_tls(struct buf *b, const struct result *r)
+{
+	const struct res_tls	*t = &r->tlsi;
+
+	json_key(b, "tls");
+	if (!(t->flags & RES_TLS_ON)) {
+		buf_adds(b, "null");
+		json_key(b, "tls_note");
+		json_strz(b, r->tls);
+		return;
+	}
+	buf_adds(b, "{\"version\":");
+	json_strz(b, t->version);
+	json_key(b, "cipher");
+	json_strz(b, t->cipher);
+	json_key(b, "verified");
+	buf_adds(b, t->flags & RES_TLS_VERIFIED ? "true" : "false");
+	json_key(b, "verify_error");
+	json_strz(b, t->verify_error);
+	json_key(b, "subject");
+	json_strz(b, t->subject);
+	json_key(b, "issuer");
+	json_strz(b, t->issuer);
+	json_key(b, "not_after");
+	json_strz(b, t->not_after);
+	json_key(b, "resumed");
+	buf_adds(b, t->flags & RES_TLS_RESUMED ? "true" : "false");
+	buf_addc(b, '}');
+	json_key(b, "tls_note");
+	buf_adds(b, "null");
+}
+
 /* the free-text detail column of text and CSV output */
 static void
 detail_text(struct buf *b, const struct result *r)
@@ -349,8 +386,7 @@ fmt_json(struct buf *b, const struct result *r)
 	buf_adds(b, r->flags & RES_F_ROLE ? "true" : "false");
 	json_key(b, "duplicate");
 	buf_adds(b, r->flags & RES_F_DUP ? "true" : "false");
-	json_key(b, "tls");
-	json_strz(b, r->tls);
+	json_tls(b, r);
 	json_key(b, "attempts");
 	buf_addu(b, r->attempts);
 	json_key(b, "elapsed_ms");
@@ -453,13 +489,14 @@ fmt_csv(struct buf *b, const struct result *r)
 }
 
 
-void
-out_result(struct out *o, const struct result *res)
+/* see out.h */
+size_t
+out_format(enum out_fmt fmt, const struct result *res, char *mem, size_t cap)
 {
 	struct buf	 b;
 
-	buf_init(&b, o->buf + o->len, OUT_BUF - o->len);
-	switch (o->fmt) {
+	buf_init(&b, mem, cap);
+	switch (fmt) {
 	case OUT_JSON:
 		fmt_json(&b, res);
 		break;
@@ -470,8 +507,17 @@ out_result(struct out *o, const struct result *res)
 		fmt_text(&b, res);
 		break;
 	}
-	MXP_ASSERT(!b.trunc);
-	o->len += b.len;
+	return b.trunc ? 0 : b.len;
+}
+
+void
+out_result(struct out *o, const struct result *res)
+{
+	size_t	 n;
+
+	n = out_format(o->fmt, res, o->buf + o->len, OUT_BUF - o->len);
+	MXP_ASSERT(n > 0);
+	o->len += n;
 }
 
 int

@@ -12,6 +12,9 @@ have clang || need="$need clang"
 [ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] ||
 	need="$need libclang-rt-14-dev"
 have strace || need="$need strace"
+have openssl || need="$need openssl"
+[ -e /usr/include/openssl/ssl.h ] || need="$need libssl-dev"
+have nc || need="$need netcat-openbsd"
 
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
