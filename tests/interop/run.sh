@@ -1,0 +1,604 @@
+#!/bin/sh
+# tests/interop/run.sh [--cleanup] - mxprobe against real Debian mail and
+# DNS servers (Postfix, postgrey, Exim, OpenSMTPD, unbound), each in its own
+# network namespace, over the case list tests/interop/cases.txt.
+#
+# Needs root.  Every namespace is named mxpi-*; all of them hang off one
+# bridge that lives in the namespace mxpi-net, never on the host.  Only
+# 198.18.0.0/24 and fd00:18::/64 are used and no namespace has a route
+# anywhere else, so no packet can leave the machine.  Each server runs with
+# its own configuration under a temporary directory; nothing of the host's
+# /etc, services or network is touched, except /etc/netns/mxpi-*/ (the
+# per-namespace resolv.conf, passwd and group that `ip netns exec` binds),
+# created here and removed on exit.  See docs/interop.md.
+#
+# Output: "ok CASE" or "FAIL CASE" per check, the servers' own words (swaks
+# transcripts) as "# " lines, and "N passed, N failed".  Exit 0 when all
+# passed, 1 when some failed, 77 when the suite cannot run here (SKIP line).
+# --cleanup removes any mxpi-* namespace, process and file left behind.
+set -u
+cd "$(dirname "$0")/../.." || exit 70
+TOP=$(pwd)
+BIN=${MXP_BIN:-$TOP/build/x86_64/mxprobe}
+CASES=$TOP/tests/interop/cases.txt
+PKG=$TOP/build/interop		# .debs unpacked here (exim, opensmtpd)
+NET4=198.18.0
+NET6=fd00:18:
+pass=0
+fail=0
+
+skip() {
+	echo "SKIP interop: $*"
+	exit 77
+}
+
+# all mxpi-* namespaces: their processes (all started by this suite) are
+# ended by pid, then the namespaces and the /etc/netns files go
+cleanup_all() {
+	for n in $(ip netns list 2>/dev/null | awk '/^mxpi-/ { print $1 }'); do
+		pids=$(ip netns pids "$n" 2>/dev/null)
+		# shellcheck disable=SC2086 # a list of pids
+		[ -n "$pids" ] && kill $pids 2>/dev/null
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		left=""
+		for n in $(ip netns list 2>/dev/null | awk '/^mxpi-/ { print $1 }'); do
+			left="$left$(ip netns pids "$n" 2>/dev/null)"
+		done
+		[ -z "$left" ] && break
+		sleep 0.2
+	done
+	for n in $(ip netns list 2>/dev/null | awk '/^mxpi-/ { print $1 }'); do
+		pids=$(ip netns pids "$n" 2>/dev/null)
+		# shellcheck disable=SC2086 # a list of pids
+		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf /etc/netns/mxpi-*
+}
+
+if [ "${1:-}" = --cleanup ]; then
+	cleanup_all
+	rm -rf /tmp/mxpi-run.*
+	ip netns list | grep '^mxpi-' && exit 1
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+[ -x "$BIN" ] || skip "$BIN not built"
+command -v ip >/dev/null || skip "no iproute2"
+ip netns add mxpi-check 2>/dev/null || skip "ip netns add does not work here"
+ip netns del mxpi-check
+
+# --- packages -------------------------------------------------------------
+# Postfix, postgrey, unbound, swaks, nftables are installed from Debian.
+# Exim and OpenSMTPD both conflict with postfix (mail-transport-agent), so
+# their packages are only unpacked (dpkg-deb -x) under build/interop/root,
+# with their shared libraries installed from Debian as ordinary packages.
+need=""
+for c in postfix:postfix postgrey:postgrey unbound:unbound swaks:swaks \
+    nft:nftables openssl:openssl flock:util-linux; do
+	command -v "${c%%:*}" >/dev/null || need="$need ${c#*:}"
+done
+[ -x /usr/lib/postfix/sbin/master ] || need="$need postfix"
+perl -MNet::DNS -e 1 2>/dev/null || need="$need libnet-dns-perl"
+libs="libdb5.3 libevent-2.1-7 libgnutls-dane0 libgnutls30 libidn12 libidn2-0
+    libnsl2 libpcre2-8-0 libpam0g libssl3 libcrypt1 zlib1g"
+for l in $libs; do
+	dpkg -s "$l" >/dev/null 2>&1 || need="$need $l"
+done
+if [ -n "$need" ]; then
+	echo "# installing:$need"
+	mine=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then	# no service may start
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		mine=1
+	fi
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    debconf-set-selections
+	{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $need ||
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get \
+	    install -y -q --no-install-recommends $need; }; } \
+	    >"$TOP/build/interop-apt.log" 2>&1
+	rc=$?
+	[ $mine = 1 ] && rm -f /usr/sbin/policy-rc.d
+	[ $rc = 0 ] || skip "apt-get install$need failed (build/interop-apt.log)"
+fi
+if [ ! -x "$PKG/root/usr/sbin/exim4" ] || [ ! -x "$PKG/root/usr/sbin/smtpd" ]; then
+	mkdir -p "$PKG/deb"
+	(cd "$PKG/deb" && rm -f ./*.deb &&
+	    apt-get download exim4-daemon-light opensmtpd) \
+	    >"$TOP/build/interop-apt.log" 2>&1 ||
+	    skip "apt-get download exim4-daemon-light opensmtpd failed"
+	for d in "$PKG"/deb/*.deb; do
+		dpkg-deb -x "$d" "$PKG/root" || skip "dpkg-deb -x $d failed"
+	done
+fi
+EXIM=$PKG/root/usr/sbin/exim4
+SMTPD=$PKG/root/usr/sbin/smtpd
+
+# one run at a time: the namespace names are fixed
+mkdir -p "$TOP/build/test-logs"
+exec 9>"$PKG/lock"
+flock -w 600 9 || skip "another interop run holds $PKG/lock"
+
+cleanup_all		# leftovers of a killed run
+W=$(mktemp -d /tmp/mxpi-run.XXXXXX)
+chmod 755 "$W"
+bgpids=""
+on_exit() {
+	# the servers first, each by its own means, so that they reap their
+	# children; then whatever is left in the namespaces
+	for p in pfx grey tls; do
+		[ -f "$W/$p/data/master.lock" ] &&
+		    in_ns $p postfix -c "$W/$p" stop >/dev/null 2>&1
+	done
+	# shellcheck disable=SC2086
+	[ -n "$bgpids" ] && kill $bgpids 2>/dev/null
+	for p in $bgpids; do
+		wait "$p" 2>/dev/null
+	done
+	cleanup_all
+	if [ -n "${MXPI_KEEP:-}" ]; then
+		echo "# kept $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok $1"
+}
+not_ok() {
+	fail=$((fail + 1))
+	echo "FAIL $1"
+	shift
+	for l in "$@"; do
+		printf '%s\n' "$l" | sed 's/^/    /'
+	done
+}
+die() {
+	not_ok "$@"
+	echo "$pass passed, $fail failed"
+	exit 1
+}
+in_ns() {	# in_ns NAME COMMAND...: run in namespace mxpi-NAME
+	_n=$1
+	shift
+	ip netns exec "mxpi-$_n" "$@"
+}
+
+# --- the network ----------------------------------------------------------
+# mxpi-net holds the bridge br0; every other namespace gets a veth pair
+# (eth0 inside, v-NAME on the bridge) and NET4.N/24 + NET6:N/64.
+ip netns add mxpi-net || die "network" "ip netns add mxpi-net failed"
+ip -n mxpi-net link set lo up
+ip -n mxpi-net link add br0 type bridge
+ip -n mxpi-net link set br0 up
+host_ns() {	# host_ns NAME N: namespace mxpi-NAME at NET4.N and NET6:N
+	ip netns add "mxpi-$1" &&
+	ip -n mxpi-net link add "v-$1" type veth peer name eth0 netns "mxpi-$1" &&
+	ip -n mxpi-net link set "v-$1" master br0 up &&
+	ip -n "mxpi-$1" link set lo up &&
+	ip -n "mxpi-$1" addr add "$NET4.$2/24" dev eth0 &&
+	ip -n "mxpi-$1" addr add "$NET6:$2/64" dev eth0 nodad &&
+	ip -n "mxpi-$1" link set eth0 up &&
+	mkdir -p "/etc/netns/mxpi-$1" &&
+	echo "nameserver $NET4.53" >"/etc/netns/mxpi-$1/resolv.conf"
+}
+host_ns dns 53 && host_ns client 10 && host_ns pfx 25 && host_ns grey 26 &&
+    host_ns tls 27 && host_ns exim 28 && host_ns osmtpd 29 &&
+    host_ns dead 30 && host_ns drop 31 || die "network" "namespace setup failed"
+# the MX of drop.test swallows every packet: a connect() there times out
+in_ns drop nft -f - <<EOF || die "network" "nft in mxpi-drop failed"
+table inet mxpi {
+	chain input {
+		type filter hook input priority 0; policy drop;
+	}
+}
+EOF
+echo "# network: $(ip netns list | grep -c '^mxpi-') namespaces, bridge in mxpi-net"
+
+# --- DNS: unbound with local zones ----------------------------------------
+mkdir -p "$W/dns"
+cat >"$W/dns/unbound.conf" <<EOF
+server:
+	interface: $NET4.53
+	interface: $NET6:53
+	username: ""
+	chroot: ""
+	directory: "$W/dns"
+	pidfile: "$W/dns/unbound.pid"
+	use-syslog: no
+	logfile: "$W/dns/unbound.log"
+	verbosity: 1
+	do-daemonize: no
+	module-config: "iterator"
+	access-control: 198.18.0.0/15 allow
+	access-control: fd00::/8 allow
+	do-not-query-localhost: no
+	outgoing-interface: 127.0.0.1
+	# nothing outside .test is ever looked up
+	local-zone: "." refuse
+	local-zone: "test." static
+	local-data: "test. SOA ns.test. hostmaster.test. 1 3600 600 86400 60"
+	local-data: "ns.test. A $NET4.53"
+	local-data: "client.test. A $NET4.10"
+	local-zone: "0.18.198.in-addr.arpa." static
+	local-data-ptr: "$NET4.10 client.test."
+	local-data: "pfx.test. MX 10 mx.pfx.test."
+	local-data: "mx.pfx.test. A $NET4.25"
+	local-data: "catchall.test. MX 10 mx.pfx.test."
+	local-data: "grey.test. MX 10 mx.grey.test."
+	local-data: "mx.grey.test. A $NET4.26"
+	local-data: "tls.test. MX 10 mx.tls.test."
+	local-data: "mx.tls.test. A $NET4.27"
+	local-data: "exim.test. MX 10 mx.exim.test."
+	local-data: "mx.exim.test. A $NET4.28"
+	local-data: "osmtpd.test. MX 10 mx.osmtpd.test."
+	local-data: "mx.osmtpd.test. A $NET4.29"
+	local-data: "virt.osmtpd.test. MX 10 mx.osmtpd.test."
+	local-data: "backup.test. MX 10 mx-dead.backup.test."
+	local-data: "backup.test. MX 20 mx.pfx.test."
+	local-data: "mx-dead.backup.test. A $NET4.30"
+	local-data: "drop.test. MX 10 mx.drop.test."
+	local-data: "mx.drop.test. A $NET4.31"
+	local-data: "nullmx.test. MX 0 ."
+	local-data: "aonly.test. A $NET4.25"
+	local-data: "v6.test. MX 10 mx6.v6.test."
+	local-data: "mx6.v6.test. AAAA $NET6:25"
+	# SERVFAIL: servfail.test is forwarded to a name server that refuses
+	# every query (unbound itself on 127.0.0.1:5399, where 127/8 is
+	# refused), so unbound has no usable answer and says SERVFAIL
+	interface: 127.0.0.1@5399
+	access-control: 127.0.0.0/8 refuse
+	local-zone: "servfail.test." transparent
+forward-zone:
+	name: "servfail.test."
+	forward-addr: 127.0.0.1@5399
+EOF
+in_ns dns unbound -d -c "$W/dns/unbound.conf" >"$W/dns/stderr" 2>&1 &
+bgpids="$bgpids $!"
+
+# --- Postfix: three instances ---------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mx.tls.test" \
+    -keyout "$W/tls.key" -out "$W/tls.crt" >/dev/null 2>&1 ||
+    die "setup" "openssl req failed"
+# postfix_conf NAME HOSTNAME: a complete main.cf/master.cf in $W/NAME
+postfix_conf() {
+	d=$W/$1
+	mkdir -p "$d/queue" "$d/data" "$d/mail"
+	chown postfix "$d/data"
+	cat >"$d/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $d/queue
+data_directory = $d/data
+meta_directory = /etc/postfix
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+command_directory = /usr/sbin
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $d/maillog
+maillog_file_prefixes = $W
+myhostname = $2
+mydomain = $2
+myorigin = \$myhostname
+inet_interfaces = all
+inet_protocols = all
+mynetworks = 127.0.0.0/8 [::1]/128
+smtpd_banner = \$myhostname ESMTP Postfix (Debian)
+biff = no
+alias_maps =
+alias_database =
+# local delivery only: no relaying, no local(8) users of this host
+mydestination =
+relay_domains =
+local_transport = error:no local delivery here
+default_transport = error:this server does not relay
+relay_transport = error:this server does not relay
+virtual_mailbox_base = $d/mail
+virtual_mailbox_maps = texthash:$d/mailboxes
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+smtpd_relay_restrictions = permit_mynetworks reject_unauth_destination
+EOF
+	cat >"$d/master.cf" <<EOF
+smtp      inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+# plain: pfx.test (+ aonly.test, v6.test), catch-all catchall.test, access
+# map replies for full/disabled/blocked
+postfix_conf pfx mx.pfx.test
+cat >>"$W/pfx/main.cf" <<EOF
+virtual_mailbox_domains = pfx.test aonly.test v6.test backup.test
+virtual_alias_domains = catchall.test
+virtual_alias_maps = texthash:$W/pfx/aliases
+smtpd_recipient_restrictions = check_recipient_access texthash:$W/pfx/access,
+    reject_unlisted_recipient
+EOF
+for u in alice bob; do
+	for dom in pfx.test aonly.test v6.test backup.test; do
+		echo "$u@$dom $dom/$u/"
+	done
+done >"$W/pfx/mailboxes"
+echo "@catchall.test alice@pfx.test" >"$W/pfx/aliases"
+cat >"$W/pfx/access" <<EOF
+full@pfx.test 452 4.2.2 Mailbox full
+disabled@pfx.test 550 5.2.1 Mailbox disabled, not accepting messages
+blocked@pfx.test 554 5.7.1 Access denied by local policy
+EOF
+# greylisting: postgrey on 127.0.0.1:10023 in the same namespace
+postfix_conf grey mx.grey.test
+cat >>"$W/grey/main.cf" <<EOF
+virtual_mailbox_domains = grey.test
+smtpd_recipient_restrictions = reject_unauth_destination,
+    reject_unlisted_recipient, check_policy_service inet:127.0.0.1:10023
+EOF
+printf 'carol@grey.test grey.test/carol/\n' >"$W/grey/mailboxes"
+# STARTTLS required before MAIL FROM
+postfix_conf tls mx.tls.test
+cat >>"$W/tls/main.cf" <<EOF
+virtual_mailbox_domains = tls.test
+smtpd_tls_security_level = encrypt
+smtpd_tls_cert_file = $W/tls.crt
+smtpd_tls_key_file = $W/tls.key
+smtpd_recipient_restrictions = reject_unlisted_recipient
+EOF
+printf 'alice@tls.test tls.test/alice/\n' >"$W/tls/mailboxes"
+
+mkdir -p "$W/postgrey"
+: >"$W/postgrey/empty"
+chown postgrey "$W/postgrey"
+in_ns grey postgrey --inet=127.0.0.1:10023 --delay=2 --dbdir="$W/postgrey" \
+    --pidfile="$W/postgrey/pid" --whitelist-clients="$W/postgrey/empty" \
+    --whitelist-recipients="$W/postgrey/empty" >"$W/postgrey/log" 2>&1 &
+bgpids="$bgpids $!"
+for p in pfx grey tls; do
+	# script(1): postfix says why it fails only on a terminal
+	in_ns $p script -qec "postfix -c $W/$p start" /dev/null \
+	    >"$W/$p/start.log" 2>&1 ||
+	    die "postfix $p starts" "$(cat "$W/$p/start.log" "$W/$p/maillog" 2>&1)"
+done
+
+# --- Exim (unpacked exim4-daemon-light) -----------------------------------
+# run in a private mount namespace whose /etc/passwd and /etc/group (bound
+# by ip netns exec from /etc/netns/mxpi-exim) know the Debian-exim user
+# compiled into the binary, mapped to the uid of "mail"
+mkdir -p "$W/exim/spool" "$W/exim/log" "$W/exim/mail"
+chown -R mail:mail "$W/exim"
+{ cat /etc/passwd; echo "Debian-exim:x:8:8::/nonexistent:/usr/sbin/nologin"; } \
+    >/etc/netns/mxpi-exim/passwd
+{ cat /etc/group; echo "Debian-exim:x:8:"; } >/etc/netns/mxpi-exim/group
+cat >"$W/exim/exim.conf" <<EOF
+primary_hostname = mx.exim.test
+domainlist local_domains = exim.test
+spool_directory = $W/exim/spool
+log_file_path = $W/exim/log/%slog
+pid_file_path = $W/exim/exim.pid
+daemon_smtp_ports = 25
+local_interfaces = <; $NET4.28 ; $NET6:28
+never_users = root
+host_lookup =
+rfc1413_hosts =
+tls_advertise_hosts =
+acl_smtp_rcpt = acl_check_rcpt
+
+begin acl
+acl_check_rcpt:
+  deny    !domains = +local_domains
+          message = relay not permitted
+  require verify = recipient
+  accept
+
+begin routers
+localuser:
+  driver = accept
+  domains = +local_domains
+  local_parts = alice : bob
+  transport = local_file
+
+begin transports
+local_file:
+  driver = appendfile
+  file = $W/exim/mail/\$local_part
+  user = mail
+
+begin retry
+*   *   F,1h,10m
+EOF
+chmod 644 "$W/exim/exim.conf"
+in_ns exim "$EXIM" -C "$W/exim/exim.conf" -bdf >"$W/exim/stderr" 2>&1 &
+bgpids="$bgpids $!"
+
+# --- OpenSMTPD (unpacked opensmtpd) ---------------------------------------
+# its spool, chroot and socket paths are compiled in (/var/spool/smtpd,
+# /var/lib/opensmtpd/empty, /var/run/smtpd.sock): a private mount
+# namespace puts directories of $W over /var/spool, /var/lib and /run
+o=$W/osmtpd
+mkdir -p "$o/spool" "$o/lib/opensmtpd/empty" "$o/run" "$o/mail"
+chmod 711 "$o/spool"
+{ cat /etc/passwd
+  echo "opensmtpd:x:60001:60001::/var/lib/opensmtpd/empty:/usr/sbin/nologin"
+  echo "opensmtpq:x:60002:60002::/var/lib/opensmtpd/empty:/usr/sbin/nologin"
+} >/etc/netns/mxpi-osmtpd/passwd
+{ cat /etc/group; echo "opensmtpd:x:60001:"; echo "opensmtpq:x:60002:"; } \
+    >/etc/netns/mxpi-osmtpd/group
+printf 'alice@osmtpd.test mail\nbob@osmtpd.test mail\nalice@virt.osmtpd.test mail\n' >"$o/users"
+printf 'alice@osmtpd.test\nbob@osmtpd.test\n' >"$o/rcpts"
+cat >"$o/smtpd.conf" <<EOF
+table users file:$o/users
+table rcpts file:$o/rcpts
+listen on eth0 hostname mx.osmtpd.test
+action "local" maildir "$o/mail/%{dest.user}" virtual <users>
+# osmtpd.test: only listed recipients match, the rest are refused
+match from any for domain "osmtpd.test" rcpt-to <rcpts> action "local"
+# virt.osmtpd.test: every recipient matches; unknown ones fail in the
+# virtual expansion
+match from any for domain "virt.osmtpd.test" action "local"
+EOF
+in_ns osmtpd unshare -m sh -c "mount --bind $o/spool /var/spool &&
+    mount --bind $o/lib /var/lib && mount --bind $o/run /run &&
+    exec $SMTPD -d -f $o/smtpd.conf" >"$o/log" 2>&1 &
+bgpids="$bgpids $!"
+
+# --- wait for every server ------------------------------------------------
+listening() {	# listening NS PORT
+	in_ns "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
+}
+i=0
+while :; do
+	missing=""
+	in_ns dns ss -Hlun "src $NET4.53:53" | grep -q . || missing="$missing unbound"
+	listening pfx 25 || missing="$missing postfix-pfx"
+	listening grey 25 || missing="$missing postfix-grey"
+	listening grey 10023 || missing="$missing postgrey"
+	listening tls 25 || missing="$missing postfix-tls"
+	listening exim 25 || missing="$missing exim"
+	listening osmtpd 25 || missing="$missing opensmtpd"
+	[ -z "$missing" ] && break
+	i=$((i + 1))
+	if [ $i -gt 100 ]; then
+		die "servers start" "not listening:$missing" \
+		    "$(tail -5 "$W/dns/unbound.log" "$W/dns/stderr" "$W/postgrey/log" \
+		    "$W"/*/maillog "$W/exim/stderr" "$W/exim/log/paniclog" \
+		    "$W/osmtpd/log" 2>/dev/null)"
+	fi
+	sleep 0.1
+done
+ok "servers up: unbound, postfix x3, postgrey, exim, opensmtpd"
+
+# --- mxprobe --------------------------------------------------------------
+# the case list without comments: address|expect|opts|swaks|what
+grep -v '^#' "$CASES" | grep -v '^[[:space:]]*$' |
+    sed 's/[[:space:]]*|[[:space:]]*/|/g; s/[[:space:]]*$//' >"$W/cases"
+cut -d'|' -f3 "$W/cases" | sort -u >"$W/optsets"
+: >"$W/results"
+while IFS= read -r opts; do
+	awk -F'|' -v o="$opts" '$3 == o { print $1 }' "$W/cases" >"$W/addrs"
+	# shellcheck disable=SC2086
+	in_ns client "$BIN" --allow-private --greylist-delay 3 --seed 1 \
+	    $opts -f "$W/addrs" >"$W/out" 2>"$W/err"
+	echo "# mxprobe --allow-private --greylist-delay 3 --seed 1 $opts:" \
+	    "exit $?, $(wc -l <"$W/out") lines"
+	sed 's/^/# err: /' "$W/err"
+	awk -F'\t' -v o="$opts" '{ print o "|" $0 }' "$W/out" >>"$W/results"
+done <"$W/optsets"
+
+while IFS='|' read -r addr want opts srv what; do
+	line=$(awk -F'|' -v o="$opts" -v a="$addr" '$1 == o' "$W/results" |
+	    cut -d'|' -f2- | awk -F'\t' -v a="$addr" '$1 == a')
+	got=$(printf '%s\n' "$line" | awk -F'\t' '{ print $2, $3 }')
+	name="$addr${opts:+ ($opts)} -> $want: $what"
+	if [ "$got" = "$want" ]; then
+		ok "$name"
+	else
+		not_ok "$name" "got:  $got" "want: $want" "line: $line"
+	fi
+	printf '%s|%s|%s|%s\n' "$addr" "$opts" "$got" \
+	    "$(printf '%s\n' "$line" | cut -f4-)" >>"$W/verdicts"
+done <"$W/cases"
+
+# the greylisting really happened, and mxprobe asked again
+n=$(grep -c 'carol@grey.test.*Greylisted' "$W/grey/maillog")
+if [ "$n" -ge 1 ] && grep -q 'carol@grey.test.*' "$W/results"; then
+	ok "postfix+postgrey: mxprobe was greylisted ($n times), then accepted"
+else
+	not_ok "postfix+postgrey: greylisting seen in the server log" \
+	    "$(grep -i 'grey\|reject' "$W/grey/maillog" | tail -5)"
+fi
+# never DATA: no server may have received a message
+if grep -q 'message-id=\|Message-Id\|msgid=' "$W"/*/maillog "$W/exim/log/mainlog" \
+    "$o/log" 2>/dev/null; then
+	not_ok "no message was ever submitted" "$(grep -h 'message-id' "$W"/*/maillog)"
+else
+	ok "no message was ever submitted (no DATA)"
+fi
+
+# --- swaks: the servers' own words ----------------------------------------
+SW=$TOP/build/test-logs/interop-swaks.log
+: >"$SW"
+while IFS='|' read -r addr want opts srv what; do
+	tls=-tlso
+	[ "$opts" = "--tls no" ] && tls=""
+	from="<>"
+	case $addr in *@grey.test) from=swaks@client.test ;; esac	# new triplet
+	[ "$srv" = - ] && srv=""
+	for s in ${srv:-""}; do
+		{
+			echo "##### $addr${opts:+ ($opts)}${s:+ via $s}: $what"
+			in_ns client perl -MNet::DNS -e '
+			    my $r = Net::DNS::Resolver->new(retry => 1);
+			    my $p = $r->send($ARGV[0], "MX");
+			    print "DNS: MX $ARGV[0]: ", $p ? join(" ", $p->header->rcode,
+			        map { $_->string } $p->answer) : $r->errorstring, "\n";
+			    ' "${addr#*@}" | tr -s " \t" "  "
+			# shellcheck disable=SC2086
+			in_ns client swaks --to "$addr" --from "$from" \
+			    --helo client.test --quit-after RCPT --timeout 5 \
+			    ${s:+--server "$s"} $tls 2>&1
+			echo
+		} >>"$SW"
+	done
+done <"$W/cases"
+sed 's/^/# /' "$SW"
+
+# --- a table for docs/interop.md ------------------------------------------
+TBL=$TOP/build/test-logs/interop-table.md
+{
+	echo "| address | mxprobe options | DNS answer (MX) | server's words (swaks) | mxprobe verdict |"
+	echo "|---|---|---|---|---|"
+	while IFS='|' read -r addr opts got detail; do
+		awk -v h="##### $addr${opts:+ ($opts)}" '
+		    function flush() {
+			if (!on) return
+			if (w == "") w = e; if (w == "") w = err
+			all = all (all == "" ? "" : "; then ") w
+			w = e = err = ""; r = 0 }
+		    index($0, "##### ") == 1 { flush()
+			on = (index($0, h " ") == 1 || index($0, h ":") == 1); next }
+		    !on { next }
+		    /^DNS: / && dns == "" { sub(/^DNS: MX [^:]*: /, ""); dns = $0 }
+		    / [-~]> RCPT TO/ { r = 1; next }
+		    /^<[-~*]+ +[0-9][0-9][0-9] / {
+			x = $0; sub(/^<[-~*]+ +/, "", x)
+			if (r == 1) { w = x; r = 2 }
+			else if ($0 ~ /^<\*\*/ && e == "") { e = x } }
+		    /^\*\*\* / && !/STARTTLS/ { x = $0; sub(/^\*\*\* */, "", x)
+			sub(/^[ \t]*IO::Socket::INET6: /, "", x); err = err x " " }
+		    END { flush(); gsub(/\|/, "\\|", all); printf "%s|%s\n", dns, all }' "$SW" >"$W/row"
+		IFS='|' read -r dns words <"$W/row"
+		echo "| $addr | ${opts:-} | $dns | $words | $got |"
+	done <"$W/verdicts"
+} >"$TBL"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
