@@ -31,6 +31,24 @@
 #define RES_TLS_MAX	120	/* "TLSv1.3 TLS1-3-AES-256-GCM-SHA384 ..." */
 #define RES_MXLIST_MAX	300	/* "PREF HOST ADDR...;PREF HOST..." (mx.h) */
 
+/*
+ * What TLS showed in the session that gave the result (JSON "tls"
+ * object; flags 0 = no TLS).  Filled by the TLS adapter (tls.h); the
+ * texts are cut to fit.
+ */
+#define RES_TLS_ON	0x01	/* a handshake completed */
+#define RES_TLS_VERIFIED 0x02	/* chain and host name checked, good */
+#define RES_TLS_RESUMED	0x04	/* abbreviated handshake */
+struct res_tls {
+	uint8_t		flags;
+	char		version[8];		/* "TLSv1.3" */
+	char		cipher[48];		/* mbedTLS suite name */
+	char		verify_error[48];	/* "not trusted, expired" */
+	char		subject[96];		/* "O=x, CN=mx.example.test" */
+	char		issuer[96];
+	char		not_after[24];		/* "2027-01-31T23:59:59Z" */
+};
+
 #define RES_F_ROLE	0x01	/* role account: postmaster@, info@, ... */
 #define RES_F_CUT	0x02	/* addr holds only the start of the input */
 #define RES_F_DUP	0x04	/* same address seen earlier in the input */
@@ -54,7 +72,8 @@ struct result {
 	char		ecode[RES_ECODE_MAX + 1];
 	char		mx[RES_HOST_MAX + 1];
 	char		ip[RES_IP_MAX + 1];
-	char		tls[RES_TLS_MAX + 1];
+	char		tls[RES_TLS_MAX + 1];	/* summary (text, CSV) */
+	struct res_tls	tlsi;			/* details (JSON) */
 	char		mxlist[RES_MXLIST_MAX + 1];	/* --mx-only */
 };
 

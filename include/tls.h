@@ -10,12 +10,24 @@
  * configuration, the CA bundle when verifying); tls_slots() allocates
  * n session contexts up front, each with its 16 KiB input and 4 KiB
  * output record buffers, and they are only ever reset and reused.
+ * Sessions for resumption: the last session of a full handshake to each
+ * MX address (and name) is kept in a fixed table of TLS_CACHE_MAX
+ * entries, least recently used replaced; each holds the peer's chain
+ * (about 1-2 KB) and, for TLS 1.3, a ticket.
+ *
+ * Verification: the chain and name are always checked against the CA
+ * file when one is loaded; only with verify set does a bad result fail
+ * the handshake.  Otherwise it is recorded (tls_info).
  */
 #ifndef MXP_TLS_H
 #define MXP_TLS_H
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "ring.h"
+
+#define TLS_CACHE_MAX	64	/* MX addresses with a session kept */
 
 struct tls;
 
@@ -46,10 +58,13 @@ void	tls_put(struct tls *t);
 
 /*
  * Start a client handshake to host (SNI and, when verifying, the name
- * checked against the certificate) over the callbacks.
+ * checked against the certificate) over the callbacks.  peer (peerlen
+ * bytes, e.g. the MX address) keys the resumption cache: a session kept
+ * for (peer, host) is offered.  0, or -1 (tls_error() says why).
  */
-int	tls_start(struct tls *t, const char *host, tls_io_fn *send_fn,
-	    tls_io_fn *recv_fn, void *ctx);
+int	tls_start(struct tls *t, const char *host, const void *peer,
+	    size_t peerlen, tls_io_fn *send_fn, tls_io_fn *recv_fn,
+	    void *ctx);
 
 /* drive the handshake one step */
 enum tls_rc tls_handshake(struct tls *t);
@@ -63,12 +78,23 @@ enum tls_rc tls_write(struct tls *t, const void *buf, size_t len,
 size_t	tls_pending(struct tls *t);
 
 /*
- * After the handshake: "TLSv1.3 TLS1-3-AES-256-GCM-SHA384 verified" or
- * "... unverified: <why>", appended to out (NUL-terminated, bounded).
+ * After the handshake: the details into *ti, and the summary
+ * "TLSv1.3 TLS1-3-AES-256-GCM-SHA384 [resumed ]verified" or
+ * "... unverified: <why>" into out (NUL-terminated, bounded).
  */
-void	tls_describe(struct tls *t, char *out, size_t cap);
+void	tls_info(struct tls *t, struct res_tls *ti, char *out, size_t cap);
 
 /* the last mbedTLS error of this context as text ("-0x7780 ...") */
 void	tls_error(struct tls *t, char *out, size_t cap);
+
+/*
+ * Heap counters (every mbedTLS allocation goes through a counting
+ * calloc/free): written to fd as one line per figure.  Per-session
+ * figures are exact when one TLS session runs at a time (--tls-max 1).
+ */
+void	tls_stats(int fd);
+
+/* free everything tls_init() and tls_slots() set up (at exit) */
+void	tls_free(void);
 
 #endif

@@ -173,6 +173,31 @@ stop_tls(const struct config *cfg)
 }
 
 /*
+ * Standard descriptors closed by the caller: the next open() would take
+ * their number (the self-pipe on 1, and results poured into it).  Put
+ * /dev/null on 0 and 2; a closed stdout is an output error at once.
+ */
+static void
+std_fds(void)
+{
+	int	 fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
+			continue;
+		}
+		if (fd == 1) {
+			die(EXIT_IOERR, "writing results: standard output "
+			    "is closed", NULL);
+		}
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+			die(EXIT_INTERNAL, "/dev/null: ", strerror(errno),
+			    NULL);
+		}
+	}
+}
+
+/*
  * Descriptors: --concurrency sockets plus a reserve (stdio, the input
  * file, the self-pipe, DNS sockets, spare).  Raise the soft limit as far
  * as needed (up to the hard one); if the sessions still do not fit, run
@@ -251,6 +276,7 @@ main(int argc, char **argv)
 	struct out	 out;
 	int		 fd, worst = V_DELIVERABLE, failed;
 
+	std_fds();
 	opt_parse(&cfg, argc, argv);
 	if (cfg.mode == MODE_SERVE) {
 		start_tls(&cfg);

@@ -42,6 +42,7 @@ enum sess_state {
 	SESS_EHLO,
 	SESS_HELO,
 	SESS_STARTTLS,
+	SESS_TLS_WAIT,	/* STARTTLS offered, waiting for a free TLS context */
 	SESS_TLS,
 	SESS_MAIL,	/* MAIL FROM (and pipelined RCPTs) sent */
 	SESS_RCPT,	/* one RCPT at a time, without PIPELINING */
@@ -53,7 +54,7 @@ enum sess_state {
 };
 
 enum tmo { TMO_NONE, TMO_CONNECT, TMO_BANNER, TMO_REPLY, TMO_LINGER,
-	TMO_QUIT };
+	TMO_QUIT, TMO_ATTEMPT };
 
 static const struct {
 	const char	*name;
@@ -66,6 +67,7 @@ static const struct {
 	[SESS_EHLO]	= { "ehlo",	TMO_REPLY,	STAGE_EHLO },
 	[SESS_HELO]	= { "helo",	TMO_REPLY,	STAGE_HELO },
 	[SESS_STARTTLS]	= { "starttls",	TMO_REPLY,	STAGE_STARTTLS },
+	[SESS_TLS_WAIT]	= { "tls-wait",	TMO_ATTEMPT,	STAGE_STARTTLS },
 	[SESS_TLS]	= { "tls",	TMO_REPLY,	STAGE_STARTTLS },
 	[SESS_MAIL]	= { "mail",	TMO_REPLY,	STAGE_MAIL },
 	[SESS_RCPT]	= { "rcpt",	TMO_REPLY,	STAGE_RCPT },
@@ -106,6 +108,11 @@ struct sess {
 	int		 closing;	/* a 421 was received */
 	int		 rset;		/* next transaction starts with RSET */
 	char		 tls_note[RES_TLS_MAX + 1];	/* TLS failed: why */
+	int		 tls_fail_ai1;	/* 1 + address whose TLS failed */
+	char		 tls_sum[RES_TLS_MAX + 1];	/* TLS on: summary */
+	struct res_tls	 tlsi;		/* TLS on: details */
+	struct sess	*tls_next;	/* SESS_TLS_WAIT queue */
+	int		 tls_queued;
 	int		 used;
 	/* the batch of this transaction */
 	struct item	*rcpt[RCPT_MAX];
@@ -134,6 +141,11 @@ static size_t		 npool;
 static unsigned		 nactive;
 
 static void	sess_enter(struct sess *s, enum sess_state next);
+#if MXP_TLS
+static int	tls_begin(struct sess *s);
+static enum sess_state tls_fallback(struct sess *s, enum reason why,
+		    const char *detail);
+#endif
 static void	sess_on_reply(struct sess *s, const struct reply *r);
 static void	sess_finish(struct sess *s);
 
@@ -223,6 +235,12 @@ fail_set(struct sess *s, enum reason r, const struct reply *rep,
 		buf_adds(&b, detail);
 	}
 	buf_nul(&b);
+	if (s->tls_on) {
+		memcpy(s->fail.tls, s->tls_sum, sizeof(s->fail.tls));
+		s->fail.tlsi = s->tlsi;
+	} else if (s->tls_note[0] != '\0') {
+		memcpy(s->fail.tls, s->tls_note, sizeof(s->fail.tls));
+	}
 }
 
 /* forget a failure that an alternative (next address) made moot */
@@ -232,14 +250,78 @@ fail_clear(struct sess *s)
 	memset(&s->fail, 0, sizeof(s->fail));
 }
 
+#if MXP_TLS
+/*
+ * Sessions waiting for a TLS context (SESS_TLS_WAIT), first come first
+ * served.  A context being released goes straight to the head of the
+ * queue, never back to the free list while someone waits, so a newcomer
+ * cannot overtake; the waiter is woken through its own timer (set to
+ * now), not from inside the releasing session's call chain.
+ */
+static struct sess	*tls_wait_head, *tls_wait_tail;
+
+static void
+tls_wait_add(struct sess *s)
+{
+	MXP_ASSERT(!s->tls_queued && s->tls == NULL);
+	s->tls_next = NULL;
+	if (tls_wait_tail != NULL) {
+		tls_wait_tail->tls_next = s;
+	} else {
+		tls_wait_head = s;
+	}
+	tls_wait_tail = s;
+	s->tls_queued = 1;
+}
+
+static void
+tls_wait_del(struct sess *s)
+{
+	struct sess	**pp, *prev = NULL;
+
+	if (!s->tls_queued) {
+		return;
+	}
+	for (pp = &tls_wait_head; *pp != NULL; pp = &(*pp)->tls_next) {
+		if (*pp == s) {
+			*pp = s->tls_next;
+			if (tls_wait_tail == s) {
+				tls_wait_tail = prev;
+			}
+			break;
+		}
+		prev = *pp;
+	}
+	s->tls_queued = 0;
+	s->tls_next = NULL;
+}
+
+/* s is done with TLS: its context goes to the first waiter, if any */
+static void
+tls_release(struct sess *s)
+{
+	struct sess	*w = tls_wait_head;
+
+	tls_wait_del(s);
+	if (s->tls == NULL) {
+		return;
+	}
+	if (w != NULL && w != s) {
+		tls_wait_del(w);
+		w->tls = s->tls;
+		timer_set(&w->timer, loop_now());	/* see on_deadline */
+	} else {
+		tls_put(s->tls);
+	}
+	s->tls = NULL;
+}
+#endif
+
 static void
 close_fd(struct sess *s)
 {
 #if MXP_TLS
-	if (s->tls != NULL) {
-		tls_put(s->tls);
-		s->tls = NULL;
-	}
+	tls_release(s);
 #endif
 	s->tls_on = 0;
 	if (s->ioh >= 0) {
@@ -369,6 +451,10 @@ set_deadline(struct sess *s)
 	case TMO_QUIT:
 		ms = QUIT_MS;
 		break;
+	case TMO_ATTEMPT:
+		/* waiting for a TLS context: up to the attempt's budget */
+		ms = c->address_ms;
+		break;
 	case TMO_LINGER:
 		ms = LINGER_MS;
 		break;
@@ -432,6 +518,11 @@ connect_next(struct sess *s)
 			return -1;
 		}
 		s->fd = fd;
+		/* --tls try: plaintext only on the host whose TLS failed */
+		s->tls_tried = s->ai + 1 == s->tls_fail_ai1;
+		if (!s->tls_tried) {
+			s->tls_note[0] = '\0';
+		}
 		if (connect(fd, (struct sockaddr *)&ss, sl) != 0 &&
 		    errno != EINPROGRESS) {
 			fail_set(s, R_CONNECT_FAILED, NULL, strerror(errno));
@@ -668,10 +759,31 @@ sess_enter(struct sess *s, enum sess_state next)
 			cmd_add(s, C_HELO, 0, "HELO ", eng_helo(), (char *)NULL);
 			break;
 		case SESS_STARTTLS:
+#if MXP_TLS
+			/* a context first: the server waits at a command
+			 * prompt, not inside a handshake */
+			if (s->tls == NULL && (s->tls = tls_get()) == NULL) {
+				next = SESS_TLS_WAIT;
+				continue;
+			}
+#endif
 			cmd_add(s, C_STARTTLS, 0, "STARTTLS", (char *)NULL);
 			break;
+		case SESS_TLS_WAIT:
+#if MXP_TLS
+			tls_wait_add(s);
+#endif
+			want(s);
+			return;
 		case SESS_TLS:
 #if MXP_TLS
+			if (tls_begin(s) != 0) {
+				char err[RES_DETAIL_MAX];
+
+				tls_error(s->tls, err, sizeof(err));
+				next = tls_fallback(s, R_TLS_FAILED, err);
+				continue;
+			}
 			want(s);
 			return;
 #else
@@ -736,7 +848,8 @@ early(const struct sess *s)
 {
 	return s->state == SESS_CONNECT || s->state == SESS_BANNER ||
 	    s->state == SESS_EHLO || s->state == SESS_HELO ||
-	    s->state == SESS_STARTTLS || s->state == SESS_TLS;
+	    s->state == SESS_STARTTLS || s->state == SESS_TLS_WAIT ||
+	    s->state == SESS_TLS;
 }
 
 static void
@@ -750,11 +863,10 @@ set_reply_fact(struct sess *s, struct fact *f, enum reason r,
 	f->ai = (int16_t)s->ai;
 	memcpy(f->ecode, rep->ecode, sizeof(f->ecode));
 	memcpy(f->text, rep->text, sizeof(f->text));
-#if MXP_TLS
 	if (s->tls_on) {
-		tls_describe(s->tls, f->tls, sizeof(f->tls));
+		memcpy(f->tls, s->tls_sum, sizeof(f->tls));
+		f->tlsi = s->tlsi;
 	}
-#endif
 	if (!s->tls_on && s->tls_note[0] != '\0') {
 		memcpy(f->tls, s->tls_note, sizeof(f->tls));
 	}
@@ -862,8 +974,20 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			next_address(s);
 			return;
 		}
-		/* --tls try: go on in plaintext (RFC 3207 4.1) */
+		/* --tls try: go on in plaintext (RFC 3207 4.1), say so */
 		s->tls_tried = 1;
+		{
+			struct buf nb;
+
+			buf_init(&nb, s->tls_note, sizeof(s->tls_note) - 1);
+			buf_adds(&nb, "STARTTLS refused (");
+			buf_addu(&nb, r->code);
+			buf_adds(&nb, "), plaintext");
+			buf_nul(&nb);
+		}
+#if MXP_TLS
+		tls_release(s);
+#endif
 		sess_enter(s, SESS_MAIL);
 		return;
 	case C_RSET:
@@ -952,27 +1076,56 @@ io_recv(void *ctx, void *buf, size_t len)
 	return n;
 }
 
+/*
+ * The handshake failed (or timed out): with --tls try reconnect once to
+ * the same host in plaintext and say so in the result; with require,
+ * this host failed: the next one.  Returns the state to enter.
+ */
+static enum sess_state
+tls_fallback(struct sess *s, enum reason why, const char *detail)
+{
+	struct buf	 b;
+
+	fail_set(s, why, NULL, detail);
+	if (eng_cfg()->tls == TLSM_TRY) {
+		buf_init(&b, s->tls_note, sizeof(s->tls_note) - 1);
+		buf_adds(&b, "handshake failed (");
+		buf_adds(&b, detail);
+		buf_adds(&b, "), plaintext");
+		buf_nul(&b);
+		s->tls_fail_ai1 = s->ai + 1;
+		fail_clear(s);
+		s->ai--;
+	}
+	return SESS_CONNECT;
+}
+
+/* the 220 to STARTTLS is in: start the handshake; 0 or -1 */
+static int
+tls_begin(struct sess *s)
+{
+	const struct mx_addr	*a = &s->dom->mx.addr[s->ai];
+	char			 host[256];
+
+	mx_host_name(&s->dom->mx, a->host, host, sizeof(host));
+	return tls_start(s->tls, host[0] != '\0' ? host : NULL, a->a,
+	    a->family == 4 ? 4 : 16, io_send, io_recv, s);
+}
+
 /* one handshake step; on success EHLO again (RFC 3207 4.2) */
 static void
 tls_step(struct sess *s)
 {
-	char	 err[80], host[256];
-	struct buf b;
+	char	 err[RES_DETAIL_MAX];
 
-	if (s->tls == NULL) {
-		mx_host_name(&s->dom->mx, s->dom->mx.addr[s->ai].host, host,
-		    sizeof(host));
-		s->tls = tls_get();
-		if (s->tls == NULL || tls_start(s->tls, host[0] != '\0' ?
-		    host : NULL, io_send, io_recv, s) != 0) {
-			fail_set(s, R_TLS_FAILED, NULL, "no TLS context free");
-			goto failed;
-		}
-	}
 	switch (tls_handshake(s->tls)) {
 	case TLS_DONE:
 		s->tls_on = 1;
-		s->caps = 0;
+		s->caps = 0;	/* never trust what was said before TLS */
+		tls_info(s->tls, &s->tlsi, s->tls_sum, sizeof(s->tls_sum));
+		if (eng_cfg()->verbose >= 2) {
+			trace(s, "tls", s->tls_sum);
+		}
 		sess_enter(s, SESS_EHLO);
 		return;
 	case TLS_WANT_READ:
@@ -983,24 +1136,33 @@ tls_step(struct sess *s)
 		return;
 	default:
 		tls_error(s->tls, err, sizeof(err));
-		fail_set(s, R_TLS_FAILED, NULL, err);
 		break;
 	}
-failed:
-	if (eng_cfg()->tls == TLSM_TRY) {
-		/* reconnect once to the same host in plaintext, say so */
-		buf_init(&b, s->tls_note, sizeof(s->tls_note) - 1);
-		buf_adds(&b, "handshake failed (");
-		buf_adds(&b, s->fail.detail);
-		buf_adds(&b, "), plaintext");
-		buf_nul(&b);
-		s->tls_tried = 1;
-		fail_clear(s);
-		s->ai--;
-	}
-	next_address(s);
+	sess_enter(s, tls_fallback(s, R_TLS_FAILED, err));
 }
 #endif
+
+/*
+ * Complete replies in p[0..n) (a dry run on a copy of the parser).  In
+ * a pipelined transaction one read holding more replies than commands
+ * pending means the replies are shifted (an extra 250 would otherwise
+ * be taken for the next RCPT's answer): nothing of it can be trusted.
+ */
+static unsigned
+replies_in(const struct sess *s, const char *p, size_t n)
+{
+	struct reply_parser	 rp = s->rp;
+	struct reply		 r;
+	size_t			 used;
+	unsigned		 k = 0;
+
+	while (n > 0 && reply_feed(&rp, p, n, &used, &r) == REPLY_DONE) {
+		k++;
+		p += used;
+		n -= used;
+	}
+	return k;
+}
 
 /* bytes arrived: parse as many replies as they hold */
 static void
@@ -1009,6 +1171,13 @@ on_data(struct sess *s, const char *p, size_t n)
 	struct reply	 r;
 	size_t		 used;
 
+	if ((s->state == SESS_MAIL || s->state == SESS_RCPT) && s->npend > 0 &&
+	    replies_in(s, p, n) > s->npend) {
+		fail_set(s, R_PROTOCOL_ERROR, NULL, "more replies than "
+		    "commands");
+		sess_enter(s, SESS_DONE);
+		return;
+	}
 	while (n > 0 && s->state != SESS_DONE && s->fd >= 0) {
 		switch (reply_feed(&s->rp, p, n, &used, &r)) {
 		case REPLY_MORE:
@@ -1143,6 +1312,18 @@ on_deadline(void *arg)
 		sess_enter(s, SESS_QUIT);
 		return;
 	}
+#if MXP_TLS
+	if (s->state == SESS_TLS_WAIT && s->tls != NULL) {
+		/* woken by tls_release(): a context is ours now */
+		sess_enter(s, SESS_STARTTLS);
+		return;
+	}
+	if (s->state == SESS_TLS) {
+		sess_enter(s, tls_fallback(s, R_TLS_FAILED, "no reply in time "
+		    "(tls handshake)"));
+		return;
+	}
+#endif
 	{
 		char		 why[48];
 		struct buf	 b;

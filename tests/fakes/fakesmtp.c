@@ -52,6 +52,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #if defined(__linux__) && !defined(POLLRDHUP)
 #define POLLRDHUP	0x2000	/* Linux value; glibc hides it without _GNU_SOURCE */
 #endif
@@ -133,6 +136,7 @@ struct stage_cfg {
 	char		*raw;		/* raw bytes for SHAPE_RAW */
 	size_t		 raw_len;
 	enum action	 action;
+	int		 close_after;	/* close once this reply is sent */
 };
 
 struct rcpt_rule {
@@ -172,7 +176,20 @@ struct host {
 
 	long		 cur_conns;
 	long		 sessions;
+
+	/* STARTTLS (tls* and require-tls directives) */
+	int		 tls_kind;	/* TLSK_*: what follows a 220 */
+	char		*tls_cert, *tls_key, *tls_sigalgs;
+	int		 tls_version;	/* 0 any, 12, 13 */
+	int		 require_tls;	/* 530 to MAIL before TLS */
+	SSL_CTX		*tls_ctx;
 };
+
+/* what a host does with STARTTLS */
+enum { TLSK_NONE, TLSK_REAL, TLSK_REJECT, TLSK_GARBAGE, TLSK_STALL };
+
+/* where a connection is in STARTTLS */
+enum { TLSC_OFF, TLSC_START, TLSC_HS, TLSC_GARBAGE, TLSC_STALL, TLSC_ON };
 
 enum mode {
 	MODE_NORMAL, MODE_BLACKHOLE, MODE_NOREAD
@@ -225,6 +242,11 @@ struct conn {
 	enum stage	 last_stage;
 
 	int64_t		 wake_ms;
+
+	SSL		*ssl;
+	int		 tls;		/* TLSC_* */
+	int		 ssl_want_write;	/* OpenSSL needs POLLOUT */
+	int		 garbage_sent;
 };
 
 struct tmr {
@@ -809,6 +831,16 @@ d_rst_at(struct host *h, const char *rest)
 }
 
 static void
+d_close_after(struct host *h, const char *rest)
+{
+	char	 w[32];
+
+	need_nothing(need_word(rest, w, sizeof(w), "close-after"),
+	    "close-after STAGE");
+	h->stg[parse_stage(w)].close_after = 1;
+}
+
+static void
 d_rcpt(struct host *h, const char *rest)
 {
 	char	 w[IN_CAP];
@@ -880,6 +912,84 @@ static void
 d_drip(struct host *h, const char *rest)
 {
 	h->drip_bps = parse_num(rest, 1, 1000000L, "drip");
+}
+
+static int	has_cap(const struct host *, const char *);
+
+/* STARTTLS: a real handshake with this certificate and key */
+static void
+d_tls(struct host *h, const char *rest)
+{
+	char	 w[PATH_MAX];
+
+	rest = need_word(rest, w, sizeof(w), "tls");
+	free(h->tls_cert);
+	h->tls_cert = xstrdup(w);
+	rest = need_word(rest, w, sizeof(w), "tls CERTFILE KEYFILE");
+	need_nothing(rest, "tls CERTFILE KEYFILE");
+	free(h->tls_key);
+	h->tls_key = xstrdup(w);
+	h->tls_kind = TLSK_REAL;
+	if (!has_cap(h, "STARTTLS")) {
+		add_cap(h, "STARTTLS");
+	}
+}
+
+static void
+d_tls_version(struct host *h, const char *rest)
+{
+	if (strcmp(rest, "1.2") == 0) {
+		h->tls_version = 12;
+	} else if (strcmp(rest, "1.3") == 0) {
+		h->tls_version = 13;
+	} else {
+		scen_die("tls-version: expected 1.2 or 1.3");
+	}
+}
+
+static void
+d_tls_sigalgs(struct host *h, const char *rest)
+{
+	if (*rest == '\0') {
+		scen_die("tls-sigalgs: missing list");
+	}
+	free(h->tls_sigalgs);
+	h->tls_sigalgs = xstrdup(rest);
+}
+
+static void
+tls_kind(struct host *h, const char *rest, int kind, const char *what)
+{
+	need_nothing(rest, what);
+	h->tls_kind = kind;
+	if (!has_cap(h, "STARTTLS")) {
+		add_cap(h, "STARTTLS");
+	}
+}
+
+static void
+d_tls_reject(struct host *h, const char *rest)
+{
+	tls_kind(h, rest, TLSK_REJECT, "tls-reject");
+}
+
+static void
+d_tls_garbage(struct host *h, const char *rest)
+{
+	tls_kind(h, rest, TLSK_GARBAGE, "tls-garbage");
+}
+
+static void
+d_tls_stall(struct host *h, const char *rest)
+{
+	tls_kind(h, rest, TLSK_STALL, "tls-stall");
+}
+
+static void
+d_require_tls(struct host *h, const char *rest)
+{
+	need_nothing(rest, "require-tls");
+	h->require_tls = 1;
 }
 
 /* Stage-shaped replies share one parser. */
@@ -968,6 +1078,7 @@ static const struct {
 	{ "reply",		d_reply },
 	{ "close-at",		d_close_at },
 	{ "rst-at",		d_rst_at },
+	{ "close-after",	d_close_after },
 	{ "rcpt",		d_rcpt },
 	{ "rcpt-default",	d_rcpt_default },
 	{ "catch-all",		d_catch_all },
@@ -983,6 +1094,13 @@ static const struct {
 	{ "nul",		d_nul },
 	{ "raw",		d_raw },
 	{ "echo",		d_echo },
+	{ "tls",		d_tls },
+	{ "tls-version",	d_tls_version },
+	{ "tls-sigalgs",	d_tls_sigalgs },
+	{ "tls-reject",		d_tls_reject },
+	{ "tls-garbage",	d_tls_garbage },
+	{ "tls-stall",		d_tls_stall },
+	{ "require-tls",	d_require_tls },
 	{ NULL,			NULL }
 };
 
@@ -1173,6 +1291,69 @@ out_line(struct conn *c, const char *s, size_t n)
 }
 
 static void	conn_close(struct conn *, int, const char *, ...);
+static void	tls_begin(struct conn *);
+
+/* send() or SSL_write(); -1 with errno EAGAIN when it would block */
+static ssize_t
+conn_send(struct conn *c, const void *p, size_t n)
+{
+	int	 r;
+
+	if (c->tls != TLSC_ON) {
+		return send(c->fd, p, n, MSG_NOSIGNAL);
+	}
+	r = SSL_write(c->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
+	if (r > 0) {
+		return r;
+	}
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_WRITE:
+		c->ssl_want_write = 1;
+		/* FALLTHROUGH */
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	default:
+		ERR_clear_error();
+		errno = ECONNRESET;
+		return -1;
+	}
+}
+
+/* recv() or SSL_read(); 0 at EOF, -1 with errno EAGAIN when empty */
+static ssize_t
+conn_recv(struct conn *c, void *p, size_t n)
+{
+	int	 r;
+
+	if (c->tls != TLSC_ON) {
+		return recv(c->fd, p, n, 0);
+	}
+	r = SSL_read(c->ssl, p, n > INT_MAX ? INT_MAX : (int)n);
+	if (r > 0) {
+		return r;
+	}
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_WRITE:
+		c->ssl_want_write = 1;
+		/* FALLTHROUGH */
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		ERR_clear_error();
+		if (errno == 0) {
+			return 0;	/* EOF without close_notify */
+		}
+		return -1;
+	default:
+		ERR_clear_error();
+		errno = EPROTO;
+		return -1;
+	}
+}
 
 /* Sends what is queued (or one drip's worth); 0, or -1 if c was closed. */
 static int
@@ -1191,7 +1372,7 @@ conn_flush(struct conn *c)
 				n = c->drip_chunk;
 			}
 		}
-		w = send(c->fd, c->out + c->out_off, n, MSG_NOSIGNAL);
+		w = conn_send(c, c->out + c->out_off, n);
 		if (w < 0) {
 			if (errno == EINTR) {
 				continue;
@@ -1212,6 +1393,10 @@ conn_flush(struct conn *c)
 	if (c->closing != NULL) {
 		conn_close(c, 0, "%s", c->closing);
 		return -1;
+	}
+	if (c->tls == TLSC_START) {
+		/* the 220 to STARTTLS is out: now the handshake */
+		tls_begin(c);
 	}
 	return 0;
 }
@@ -1234,6 +1419,13 @@ conn_close(struct conn *c, int rst, const char *fmt, ...)
 		lg.l_onoff = 1;
 		lg.l_linger = 0;
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	if (c->ssl != NULL) {
+		if (c->tls == TLSC_ON && !rst) {
+			SSL_shutdown(c->ssl);	/* close_notify, best effort */
+		}
+		SSL_free(c->ssl);
+		ERR_clear_error();
 	}
 	close(c->fd);
 	conns[c->fd] = NULL;
@@ -1418,6 +1610,9 @@ conn_emit(struct conn *c, enum stage st, const char *r, const char *cmd)
 		out_line(c, buf, (size_t)len);
 		tlog_bytes(c, '<', buf, (size_t)len);
 		break;
+	}
+	if (sc->close_after) {
+		c->closing = "server closed after its reply";
 	}
 }
 
@@ -1620,6 +1815,11 @@ ehlo_reply(const struct conn *c, char *r, size_t cap)
 		if (strcasecmp(h->caps[i], "PIPELINING") == 0 && !pl) {
 			continue;
 		}
+		/* RFC 3207 4.2: not again once TLS is on */
+		if (strcasecmp(h->caps[i], "STARTTLS") == 0 &&
+		    c->tls == TLSC_ON) {
+			continue;
+		}
 		kw[n++] = h->caps[i];
 	}
 	if (pl && !has_cap(h, "PIPELINING")) {
@@ -1641,16 +1841,162 @@ ehlo_reply(const struct conn *c, char *r, size_t cap)
 /* TLS hook                                                             */
 
 /*
- * TLS HOOK: called after "220" was queued in reply to STARTTLS.  Once
- * fakesmtp speaks TLS, start the server handshake here (and let
- * conn_flush/conn_read go through the TLS adapter).  Returns 0 if TLS is
- * under way, -1 if this build has no TLS.
+ * TLS HOOK: called after "220" was queued in reply to STARTTLS.  The
+ * handshake starts once that 220 is on the wire (conn_flush ->
+ * tls_begin); until then no further command is taken.  Returns 0 if TLS
+ * is under way, -1 if the host has no tls/tls-garbage/tls-stall line.
  */
 static int
 tls_hook_start(struct conn *c)
 {
-	(void)c;
-	return -1;
+	if (c->h->tls_kind == TLSK_NONE || c->h->tls_kind == TLSK_REJECT) {
+		return -1;
+	}
+	c->tls = TLSC_START;
+	return 0;
+}
+
+/* the 220 is out: start what the host does instead of plain SMTP */
+static void
+tls_begin(struct conn *c)
+{
+	if (c->in_len > 0) {
+		/* RFC 3207 5: bytes sent before the handshake */
+		tlog(c, NULL, '!', "data after STARTTLS before the handshake "
+		    "(%zu bytes)", c->in_len);
+		c->in_len = c->scan_off = 0;
+	}
+	/* RFC 3207 4.2: forget everything the client said before TLS */
+	c->greeted = 0;
+	c->pipelining_ok = 0;
+	c->in_txn = 0;
+	c->accepted = 0;
+	c->unanswered = 0;
+	switch (c->h->tls_kind) {
+	case TLSK_GARBAGE:
+		c->tls = TLSC_GARBAGE;
+		tlog(c, NULL, '=', "tls garbage: waiting for the ClientHello");
+		return;
+	case TLSK_STALL:
+		c->tls = TLSC_STALL;
+		tlog(c, NULL, '=', "tls stall: the ClientHello stays unanswered");
+		return;
+	default:
+		break;
+	}
+	c->ssl = SSL_new(c->h->tls_ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+		die(EX_SOFT_, "SSL_new failed");
+	}
+	c->tls = TLSC_HS;
+	tlog(c, NULL, '=', "tls handshake");
+}
+
+static int	conn_read(struct conn *);
+
+/*
+ * Drives a connection that is between the 220 to STARTTLS and TLS
+ * application data.  Returns -1 if the connection was closed.
+ */
+static int
+tls_drive(struct conn *c)
+{
+	static const char junk[] = "HTTP/1.0 400 this is not a TLS record\r\n"
+	    "\x15\x03\x01garbage garbage garbage\r\n";
+	char		 buf[4096], err[256];
+	ssize_t		 r;
+	int		 rc;
+	unsigned long	 e;
+
+	if (c->tls == TLSC_GARBAGE || c->tls == TLSC_STALL) {
+		if (c->out_off < c->out_len && conn_flush(c) == -1) {
+			return -1;
+		}
+		r = recv(c->fd, buf, sizeof(buf), 0);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_close(c, 0, "client closed");
+			return -1;
+		}
+		if (r > 0 && c->tls == TLSC_GARBAGE && !c->garbage_sent) {
+			c->garbage_sent = 1;
+			tlog(c, NULL, '=', "tls garbage sent after %zd bytes "
+			    "of ClientHello", r);
+			out_add(c, junk, sizeof(junk) - 1);
+			return conn_flush(c);
+		}
+		return 0;
+	}
+	c->ssl_want_write = 0;
+	rc = SSL_accept(c->ssl);
+	if (rc == 1) {
+		c->tls = TLSC_ON;
+		tlog(c, NULL, '=', "tls %s %s %s", SSL_get_version(c->ssl),
+		    SSL_get_cipher_name(c->ssl),
+		    SSL_session_reused(c->ssl) ? "resumed" : "full");
+		/* the client may have sent EHLO with its Finished */
+		return conn_read(c);
+	}
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_WRITE:
+		c->ssl_want_write = 1;
+		return 0;
+	case SSL_ERROR_WANT_READ:
+		return 0;
+	default:
+		e = ERR_get_error();
+		if (e != 0) {
+			ERR_error_string_n(e, err, sizeof(err));
+		} else {
+			snprintf(err, sizeof(err), "%s", rc == 0 ?
+			    "EOF" : strerror(errno));
+		}
+		ERR_clear_error();
+		tlog(c, NULL, '=', "tls handshake failed: %s", err);
+		conn_close(c, 0, "client closed during the handshake");
+		return -1;
+	}
+}
+
+/* per host: the SSL_CTX the scenario asks for */
+static void
+tls_setup(void)
+{
+	struct host	*h;
+	size_t		 i;
+
+	for (i = 0; i < nhosts; i++) {
+		h = &hosts[i];
+		if (h->tls_kind != TLSK_REAL) {
+			continue;
+		}
+		h->tls_ctx = SSL_CTX_new(TLS_server_method());
+		if (h->tls_ctx == NULL ||
+		    SSL_CTX_use_certificate_chain_file(h->tls_ctx,
+		    h->tls_cert) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(h->tls_ctx, h->tls_key,
+		    SSL_FILETYPE_PEM) != 1) {
+			die(EX_USAGE_, "host %s: cannot load %s / %s",
+			    h->addr, h->tls_cert, h->tls_key);
+		}
+		if (h->tls_version != 0) {
+			int v = h->tls_version == 12 ? TLS1_2_VERSION :
+			    TLS1_3_VERSION;
+
+			SSL_CTX_set_min_proto_version(h->tls_ctx, v);
+			SSL_CTX_set_max_proto_version(h->tls_ctx, v);
+		}
+		if (h->tls_sigalgs != NULL &&
+		    SSL_CTX_set1_sigalgs_list(h->tls_ctx,
+		    h->tls_sigalgs) != 1) {
+			die(EX_USAGE_, "host %s: bad tls-sigalgs %s",
+			    h->addr, h->tls_sigalgs);
+		}
+		/* TLS 1.2 session IDs need a context; 1.3 uses tickets */
+		SSL_CTX_set_session_id_context(h->tls_ctx,
+		    (const unsigned char *)h->addr, (unsigned)strlen(h->addr));
+		SSL_CTX_set_mode(h->tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1703,6 +2049,8 @@ conn_exec_cmd(struct conn *c)
 			tmpl = "503 5.5.1 Error: send HELO/EHLO first";
 		} else if (c->in_txn) {
 			tmpl = "503 5.5.1 Error: nested MAIL command";
+		} else if (h->require_tls && c->tls != TLSC_ON) {
+			tmpl = "530 5.7.0 Must issue a STARTTLS command first";
 		}
 		break;
 	case STG_RCPT:
@@ -1741,6 +2089,12 @@ conn_exec_cmd(struct conn *c)
 		    !has_cap(h, "STARTTLS"))) {
 			tlog(c, NULL, '!', "STARTTLS without capability");
 			tmpl = "502 5.5.1 Error: command not implemented";
+		} else if (!overridden && c->tls == TLSC_ON) {
+			tlog(c, NULL, '!', "STARTTLS inside TLS");
+			tmpl = "503 5.5.1 Error: TLS already active";
+		} else if (!overridden && h->tls_kind != TLSK_NONE &&
+		    h->tls_kind != TLSK_REJECT) {
+			tmpl = "220 2.0.0 Ready to start TLS";
 		}
 		break;
 	default:
@@ -1854,7 +2208,8 @@ conn_advance(struct conn *c)
 
 	for (;;) {
 		if (c->pend != PEND_NONE || c->closing != NULL ||
-		    c->endless || c->out_len - c->out_off > OUT_HIGH) {
+		    c->endless || c->out_len - c->out_off > OUT_HIGH ||
+		    (c->tls != TLSC_OFF && c->tls != TLSC_ON)) {
 			return 0;
 		}
 		if (c->toolong_pending) {
@@ -1957,7 +2312,7 @@ conn_read(struct conn *c)
 	if (room == 0) {
 		return 0;
 	}
-	r = recv(c->fd, buf, room, 0);
+	r = conn_recv(c, buf, room);
 	if (r < 0) {
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
 			return 0;
@@ -2013,7 +2368,15 @@ conn_read(struct conn *c)
 		c->discard_len = c->in_len;
 		c->in_len = 0;
 	}
-	return conn_advance(c);
+	if (conn_advance(c) == -1) {
+		return -1;
+	}
+	/* decrypted bytes poll() cannot see */
+	if (c->tls == TLSC_ON && SSL_pending(c->ssl) > 0 &&
+	    (c->discarding || c->in_len < IN_CAP)) {
+		return conn_read(c);
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2352,8 +2715,13 @@ loop(void)
 			    (c->discarding || c->in_len < IN_CAP)) {
 				ev |= POLLIN;
 			}
-			if (c->out_off < c->out_len && c->drip_ms == 0) {
+			if ((c->out_off < c->out_len && c->drip_ms == 0) ||
+			    c->ssl_want_write) {
 				ev |= POLLOUT;
+			}
+			if (c->tls == TLSC_HS || c->tls == TLSC_GARBAGE ||
+			    c->tls == TLSC_STALL) {
+				ev |= POLLIN;
 			}
 			pfd[n].fd = fd;
 			pfd[n].events = ev;
@@ -2395,6 +2763,19 @@ loop(void)
 			    (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 				conn_close(c, 0, "client closed");
 				continue;
+			}
+			if (c->tls == TLSC_HS || c->tls == TLSC_GARBAGE ||
+			    c->tls == TLSC_STALL) {
+				if (tls_drive(c) == 0) {
+					conn_schedule(c);
+				}
+				continue;
+			}
+			if (c->ssl_want_write && (pfd[i].revents & POLLOUT)) {
+				c->ssl_want_write = 0;
+				if (conn_read(c) == -1) {
+					continue;
+				}
 			}
 			if ((pfd[i].revents & POLLOUT) && conn_flush(c) == -1) {
 				continue;
@@ -2466,6 +2847,7 @@ main(int argc, char **argv)
 	}
 	t0_ms = mono_ms();
 	scenario_load(scen);
+	tls_setup();
 
 	if (trpath != NULL) {
 		tr = strcmp(trpath, "-") == 0 ? stdout : fopen(trpath, "a");

@@ -68,7 +68,7 @@ test_out(void)
 	    "\"detail\":null,\"domain\":null,\"mx\":\"mx.b.example\","
 	    "\"ip\":\"192.0.2.1\",\"code\":550,\"ecode\":\"5.1.1\","
 	    "\"text\":\"User unknown\",\"catch_all\":null,\"role\":false,"
-	    "\"duplicate\":false,\"tls\":null,\"attempts\":0,"
+	    "\"duplicate\":false,\"tls\":null,\"tls_note\":null,\"attempts\":0,"
 	    "\"elapsed_ms\":0,\"line\":7,\"mx_hosts\":null}\n");
 	T_STREQ(fmt(OUT_CSV, &r), "address,verdict,reason,detail,domain,mx,"
 	    "ip,code,ecode,text,catch_all,role,tls,attempts,elapsed_ms,line,"
