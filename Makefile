@@ -80,7 +80,7 @@ OBJS	:= $(SRCS:src/%.c=$(OBJ)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c) tests/unit/run.c
 UNIT_OBJS := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/unit/%.o)
 
-FAKES	:= fakedns fakesmtp peakrss
+FAKES	:= fakedns fakesmtp peakrss sockreq
 FAKEDIR	:= build/fakes
 
 .DELETE_ON_ERROR:

@@ -15,6 +15,7 @@
  * is sized at start-up: clients (--max-clients) with fixed buffers,
  * the result cache (--cache), the engine's pools.
  */
+#define _GNU_SOURCE 1	/* accept4() on glibc (the sanitizer build) */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

@@ -159,3 +159,37 @@ expect() {
 queries() {
 	awk -v n="$1" -v t="${2:-}" '$3 == n && (t == "" || $4 == t)' "$QLOG" | wc -l | tr -d ' '
 }
+
+# start_serve [args]: mxprobe serve on $T/policy.sock and $T/lines.sock,
+# pointed at the fakes; sets SERVE_PID; waits for both sockets
+start_serve() {
+	rm -f "$T/policy.sock" "$T/lines.sock"
+	$MXPROBE serve --policy "$T/policy.sock" --lines "$T/lines.sock" \
+	    --dns "127.0.0.1:$DNSPORT" --port "$SMTPPORT" --allow-private \
+	    --dns-timeout 1 --dns-tries 1 "$@" 2>>"$T/serve.log" &
+	SERVE_PID=$!
+	bg_pid $SERVE_PID
+	_i=0
+	while [ ! -S "$T/policy.sock" ] || [ ! -S "$T/lines.sock" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && { echo "FAIL serve did not start"; cat "$T/serve.log"; return 1; }
+		sleep 0.05
+	done
+}
+
+# policy RCPT: one Postfix policy request for RCPT, prints the action line
+policy() {
+	printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nsender=a@b.test\nrecipient=%s\nclient_address=127.0.0.1\n\n' "$1" |
+	    "$FAKES/sockreq" "$T/policy.sock" policy 1 | head -1
+}
+
+# rawpolicy N: send stdin to the policy socket, print N answers
+rawpolicy() {
+	"$FAKES/sockreq" "$T/policy.sock" policy "$1" || true
+}
+
+# lines ADDRESS...: ask over the line protocol, one answer line each
+lines() {
+	for _a in "$@"; do echo "$_a"; done |
+	    "$FAKES/sockreq" "$T/lines.sock" lines $# || true
+}
