@@ -76,6 +76,8 @@ struct config {
 	uint32_t	 tls_max;
 
 	uint64_t	 seed;		/* 0: from the clock and pid */
+	uint32_t	 shard_k;	/* --shard K/N: keep shard K (0-based) */
+	uint32_t	 shard_n;	/* of N; 0: no sharding */
 
 	/* serve */
 	const char	*policy;	/* --policy LISTEN */

@@ -159,6 +159,12 @@ unsigned eng_take_batch(struct dom *d, struct item **items, unsigned max,
  */
 int	eng_may_linger(const struct dom *d);
 void	eng_linger(struct dom *d, struct sess *s);
+/*
+ * --source: bind a new socket of family (4 or 6) to the source address.
+ * 0 when bound or when no --source was given; -1 when it cannot be
+ * (bind failed, or --source is of the other family).
+ */
+int	eng_bind(int fd, int family);
 /* the HELO name for a session whose local address is local (or NULL) */
 const char *eng_helo(void);
 

@@ -20,7 +20,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +105,44 @@ hash(const char *s, size_t n)
 }
 
 /* ---- back-off of mail hosts (421, too many connections) ---- */
+
+static struct sockaddr_storage	 src_ss;
+static socklen_t		 src_len;
+
+static void
+source_init(void)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&src_ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&src_ss;
+
+	if (cfg->source == NULL) {
+		return;
+	}
+	memset(&src_ss, 0, sizeof(src_ss));
+	if (inet_pton(AF_INET, cfg->source, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		src_len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, cfg->source, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		src_len = sizeof(*sin6);
+	} else {
+		die(EXIT_USAGE, "--source: want an IPv4 or IPv6 address, not \"",
+		    cfg->source, "\"", NULL);
+	}
+}
+
+/* see engine.h */
+int
+eng_bind(int fd, int family)
+{
+	if (src_len == 0) {
+		return 0;
+	}
+	if ((family == 4) != (src_ss.ss_family == AF_INET)) {
+		return -1;
+	}
+	return bind(fd, (struct sockaddr *)&src_ss, src_len);
+}
 
 /* see engine.h */
 int
@@ -959,9 +999,13 @@ admit(void)
 			in_eof = 1;
 			break;
 		}
+		e = l.too_long ? ADDR_E_TOO_LONG : addr_parse(l.s, l.len, &a);
+		if (cfg->shard_n > 1 && !res_shard_mine(cfg->shard_k,
+		    cfg->shard_n, e == ADDR_OK ? &a : NULL, l.s, l.len)) {
+			continue;	/* another shard's address */
+		}
 		seq = ring_admit(ring);
 		n++;
-		e = l.too_long ? ADDR_E_TOO_LONG : addr_parse(l.s, l.len, &a);
 		if (e != ADDR_OK) {
 			result_syntax(seq, &l, e);
 			continue;
@@ -1215,6 +1259,7 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 		die(EXIT_USAGE, err, NULL);
 	}
 	helo_init();
+	source_init();
 }
 
 /* see engine.h */

@@ -78,7 +78,8 @@ drain(struct ring *ring, struct out *out, int *worst, int block)
 
 /* --syntax-only: a straight loop, no event loop needed */
 static int
-run_syntax(struct input *in, struct ring *ring, struct out *out, int *worst)
+run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
+    struct out *out, int *worst)
 {
 	struct input_line	 line;
 	struct result		*res;
@@ -105,13 +106,18 @@ run_syntax(struct input *in, struct ring *ring, struct out *out, int *worst)
 			msg("reading input: ", strerror(in->err), NULL);
 			return -1;
 		}
+		e = line.too_long ? ADDR_E_TOO_LONG :
+		    addr_parse(line.s, line.len, &a);
+		if (cfg->shard_n > 1 && !res_shard_mine(cfg->shard_k,
+		    cfg->shard_n, e == ADDR_OK ? &a : NULL, line.s,
+		    line.len)) {
+			continue;
+		}
 		if (!ring_room(ring) && drain(ring, out, worst, 0) != 0) {
 			return -1;
 		}
 		res = ring_claim(ring, ring_admit(ring));
 		res_input(res, &line);
-		e = line.too_long ? ADDR_E_TOO_LONG :
-		    addr_parse(line.s, line.len, &a);
 		if (e != ADDR_OK) {
 			res_syntax(res, e);
 		} else {
@@ -315,7 +321,7 @@ main(int argc, char **argv)
 		fd_check();
 		return worst;
 	}
-	failed = run_syntax(&in, &ring, &out, &worst) != 0;
+	failed = run_syntax(&cfg, &in, &ring, &out, &worst) != 0;
 	if (drain(&ring, &out, &worst, 1) != 0) {
 		msg("writing results: ", strerror(out.err), NULL);
 		failed = 1;

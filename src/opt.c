@@ -41,7 +41,7 @@ struct opt {
 	const char	*help;
 };
 
-static opt_fn set_action, set_octal;
+static opt_fn set_action, set_octal, set_shard;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
@@ -96,6 +96,8 @@ static const struct opt opts[] = {
 	    "SMTP port (default 25)" },
 	{ "helo", 0, OK_STR, F(helo), 0, 0, NULL, "NAME",
 	    "name to say in EHLO/HELO (default this host's name)" },
+	{ "source", 0, OK_STR, F(source), 0, 0, NULL, "ADDRESS",
+	    "local address to connect from (default: the system's choice)" },
 	{ "from", 0, OK_STR, F(from), 0, 0, NULL, "ADDRESS",
 	    "MAIL FROM address (default <>, the null sender)" },
 	{ "connect-timeout", 0, OK_FN, F(connect_ms), 1, 600, set_secs,
@@ -161,6 +163,8 @@ static const struct opt opts[] = {
 	    "serve: log to syslog (/dev/log) instead of stderr" },
 	{ "stats", 0, OK_U32, F(stats_s), 0, 86400, NULL, "SECONDS",
 	    "serve: log the counters this often (default never)" },
+	{ "shard", 0, OK_FN, 0, 0, 0, set_shard, "K/N",
+	    "only the addresses whose domain falls in shard K of 0..N-1" },
 	{ "seed", 0, OK_FN, 0, 0, 0, set_seed, "N",
 	    "fix all randomness, for reproducible runs" },
 	{ "verbose", 'v', OK_FLAG, F(verbose), 1, 0, NULL, NULL,
@@ -231,6 +235,27 @@ set_action(struct config *c, const struct opt *o, const char *v)
 		    "\"", NULL);
 	}
 	c->act[o->min] = (uint8_t)a;
+}
+
+static void
+set_shard(struct config *c, const struct opt *o, const char *v)
+{
+	char		 k[16];
+	const char	*slash = strchr(v, '/');
+	uint64_t	 kk, nn;
+
+	(void)o;
+	if (slash == NULL || (size_t)(slash - v) >= sizeof(k)) {
+		die(EXIT_USAGE, "--shard: want K/N, not \"", v, "\"", NULL);
+	}
+	str_copy(k, sizeof(k), v, (size_t)(slash - v));
+	if (parse_u64(slash + 1, 1, 65536, &nn) != 0 ||
+	    parse_u64(k, 0, nn - 1, &kk) != 0) {
+		die(EXIT_USAGE, "--shard: want K/N with 0 <= K < N <= 65536, "
+		    "not \"", v, "\"", NULL);
+	}
+	c->shard_k = (uint32_t)kk;
+	c->shard_n = (uint32_t)nn;
 }
 
 static void

@@ -100,3 +100,44 @@ res_is_role(const struct addr *a)
 	}
 	return 0;
 }
+
+/* see result.h */
+uint32_t
+res_fnv1a(const char *s, size_t n, int lower)
+{
+	uint32_t	 h = 2166136261u;
+	size_t		 i;
+	char		 c;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (lower && c >= 'A' && c <= 'Z') {
+			c = (char)(c - 'A' + 'a');
+		}
+		h = (h ^ (uint8_t)c) * 16777619u;
+	}
+	return h;
+}
+
+/* see result.h */
+int
+res_shard_mine(uint32_t k, uint32_t n, const struct addr *a, const char *s,
+    size_t len)
+{
+	const char	*at;
+	uint32_t	 h;
+
+	if (n <= 1) {
+		return 1;
+	}
+	if (a != NULL) {
+		h = res_fnv1a(a->domain, a->domain_len, 0);
+	} else {
+		for (at = s + len; at > s && at[-1] != '@'; at--) {
+			continue;
+		}
+		h = at > s ? res_fnv1a(at, len - (size_t)(at - s), 1) :
+		    res_fnv1a(s, len, 1);
+	}
+	return h % n == k;
+}

@@ -523,6 +523,12 @@ connect_next(struct sess *s)
 		if (!s->tls_tried) {
 			s->tls_note[0] = '\0';
 		}
+		if (eng_bind(fd, a->family) != 0) {
+			fail_set(s, R_CONNECT_FAILED, NULL, "cannot bind the "
+			    "--source address for this family");
+			close_fd(s);
+			continue;
+		}
 		if (connect(fd, (struct sockaddr *)&ss, sl) != 0 &&
 		    errno != EINPROGRESS) {
 			fail_set(s, R_CONNECT_FAILED, NULL, strerror(errno));
@@ -670,6 +676,8 @@ take_more(struct sess *s, int may_linger)
 
 	s->nrcpt = eng_take_batch(s->dom, s->rcpt, RCPT_MAX, sizeof(s->tx),
 	    &s->ca, s->ca_local, sizeof(s->ca_local));
+	/* a new batch: no reply yet (the RSET before it may be cut short) */
+	memset(s->answered, 0, sizeof(s->answered));
 	if (s->nrcpt == 0 && !s->ca) {
 		return may_linger && eng_may_linger(s->dom) ? SESS_LINGER :
 		    SESS_QUIT;
