@@ -138,6 +138,7 @@ FUZZERS	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRCS_addr := src/addr.c src/punycode.c
 FUZZ_SRCS_input := src/input.c
 FUZZ_SRCS_reply := src/reply.c
+FUZZ_SRCS_policy := src/policy.c
 FUZZ_SECONDS ?= 30
 
 build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c
