@@ -33,6 +33,8 @@
 
 #if MXP_TLS
 #include "tls.h"
+#else
+#define tls_waiting()	0
 #endif
 
 enum sess_state {
@@ -259,6 +261,13 @@ fail_clear(struct sess *s)
  * now), not from inside the releasing session's call chain.
  */
 static struct sess	*tls_wait_head, *tls_wait_tail;
+
+/* does any session wait for a TLS context? */
+static int
+tls_waiting(void)
+{
+	return tls_wait_head != NULL;
+}
 
 static void
 tls_wait_add(struct sess *s)
@@ -679,7 +688,12 @@ take_more(struct sess *s, int may_linger)
 	/* a new batch: no reply yet (the RSET before it may be cut short) */
 	memset(s->answered, 0, sizeof(s->answered));
 	if (s->nrcpt == 0 && !s->ca) {
-		return may_linger && eng_may_linger(s->dom) ? SESS_LINGER :
+		/*
+		 * A TLS session lingers only while nobody waits for its
+		 * context: a waiting handshake matters more than reuse.
+		 */
+		return may_linger && eng_may_linger(s->dom) &&
+		    !(s->tls_on && tls_waiting()) ? SESS_LINGER :
 		    SESS_QUIT;
 	}
 	for (i = 0; i < s->nrcpt; i++) {
