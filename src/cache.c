@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "result.h"
 #include "util.h"
 
 static struct cache_ent	*ents;
@@ -29,12 +30,7 @@ static uint64_t		 hits, misses;
 static uint32_t
 hash(const char *s, size_t n)
 {
-	uint32_t	 h = 2166136261u;
-
-	while (n-- > 0) {
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	}
-	return h;
+	return res_fnv1a(s, n, 0);
 }
 
 /* see cache.h */

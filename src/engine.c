@@ -83,6 +83,23 @@ eng_helo(void)
 	return helo_name;
 }
 
+static eng_hello_fn	*hello_fn;	/* audit: sessions without recipients */
+
+/* see engine.h */
+void
+eng_set_hello(eng_hello_fn *fn)
+{
+	hello_fn = fn;
+}
+
+/* see engine.h */
+void
+eng_on_hello(struct sess *s, const struct hello *h, const struct fact *fail)
+{
+	MXP_ASSERT(hello_fn != NULL);
+	hello_fn(sess_dom(s), h, fail);
+}
+
 static uint32_t
 rnd(void)
 {
@@ -92,16 +109,11 @@ rnd(void)
 	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
 }
 
-/* FNV-1a over the domain name */
+/* the domain table's hash: the shard hash (domains are lower case) */
 static uint32_t
 hash(const char *s, size_t n)
 {
-	uint32_t	 h = 2166136261u;
-
-	while (n-- > 0) {
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	}
-	return h;
+	return res_fnv1a(s, n, 0);
 }
 
 /* ---- back-off of mail hosts (421, too many connections) ---- */

@@ -398,29 +398,36 @@ fmt_json(struct buf *b, const struct result *r)
 	buf_adds(b, "}\n");
 }
 
+/* RFC 4180: quote (doubling quotes) when the field needs it */
+static void
+csv_quote(struct buf *b, const char *p, size_t n)
+{
+	size_t	 i;
+
+	if (memchr(p, ',', n) == NULL && memchr(p, '"', n) == NULL) {
+		buf_add(b, p, n);
+		return;
+	}
+	buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"') {
+			buf_addc(b, '"');
+		}
+		buf_addc(b, p[i]);
+	}
+	buf_addc(b, '"');
+}
+
 /* one CSV field: escaped as text, then quoted if it needs it */
 static void
 csv_field(struct buf *b, const char *s, size_t n, int last)
 {
 	char		 mem[OUT_LINE_MAX / 2];
 	struct buf	 t;
-	size_t		 i;
 
 	buf_init(&t, mem, sizeof(mem));
 	esc_text(&t, s, n);
-	if (memchr(t.p, ',', t.len) == NULL &&
-	    memchr(t.p, '"', t.len) == NULL) {
-		buf_add(b, t.p, t.len);
-	} else {
-		buf_addc(b, '"');
-		for (i = 0; i < t.len; i++) {
-			if (t.p[i] == '"') {
-				buf_addc(b, '"');
-			}
-			buf_addc(b, t.p[i]);
-		}
-		buf_addc(b, '"');
-	}
+	csv_quote(b, t.p, t.len);
 	buf_addc(b, last ? '\n' : ',');
 }
 
@@ -456,21 +463,7 @@ fmt_csv(struct buf *b, const struct result *r)
 	buf_init(&t, mem, sizeof(mem));
 	/* the detail column is already escaped: quote it only */
 	detail_text(&t, r);
-	if (memchr(t.p, ',', t.len) != NULL ||
-	    memchr(t.p, '"', t.len) != NULL) {
-		size_t i;
-
-		buf_addc(b, '"');
-		for (i = 0; i < t.len; i++) {
-			if (t.p[i] == '"') {
-				buf_addc(b, '"');
-			}
-			buf_addc(b, t.p[i]);
-		}
-		buf_addc(b, '"');
-	} else {
-		buf_add(b, t.p, t.len);
-	}
+	csv_quote(b, t.p, t.len);
 	buf_addc(b, ',');
 	csv_fieldz(b, r->domain);
 	csv_fieldz(b, r->mx);
