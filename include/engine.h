@@ -168,4 +168,31 @@ int	eng_bind(int fd, int family);
 /* the HELO name for a session whose local address is local (or NULL) */
 const char *eng_helo(void);
 
+/*
+ * What a session without recipients (sess_start with n == 0 and no
+ * catch-all probe: mxprobe audit) saw of its host: banner, EHLO, TLS.
+ * It ends after EHLO (and STARTTLS and EHLO again) with QUIT and calls
+ * eng_on_hello() once, instead of eng_on_sess_end(); fail is the
+ * session's first failure (R_NONE when the dialogue went through).  The
+ * engine hands it to the hook set with eng_set_hello(); the pointers are
+ * valid during the call only.
+ */
+struct hello {
+	int16_t		 ai;		/* address that answered, -1 none */
+	uint16_t	 banner_code;
+	unsigned	 caps;		/* CAP_*, every EHLO reply together */
+	uint8_t		 ehlo_ok;	/* EHLO (not HELO) accepted */
+	uint8_t		 tls_on;
+	int8_t		 name_ok;	/* certificate names the host: 1 0 -1 */
+	char		 banner[REPLY_TEXT_MAX + 1];
+	char		 ehlo[REPLY_TEXT_MAX + 1];	/* last EHLO reply */
+	char		 tls[RES_TLS_MAX + 1];	/* summary, or why not */
+	struct res_tls	 tlsi;
+};
+typedef void eng_hello_fn(struct dom *d, const struct hello *h,
+	    const struct fact *fail);
+void	eng_set_hello(eng_hello_fn *fn);
+void	eng_on_hello(struct sess *s, const struct hello *h,
+	    const struct fact *fail);
+
 #endif

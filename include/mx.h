@@ -40,6 +40,11 @@
 /* flags of an address */
 #define MXA_PRIVATE	0x01
 
+/* flags of a host (mxprobe audit reports them) */
+#define MXH_CNAME	0x01	/* the name is an alias (RFC 2181 10.3) */
+#define MXH_PRIVATE	0x02	/* some address private/loopback */
+#define MXH_LITERAL	0x04	/* the "name" is an IP literal */
+
 struct mx_addr {
 	uint8_t		 family;	/* 4 or 6 */
 	uint8_t		 host;		/* index into host[] */
@@ -52,6 +57,7 @@ struct mx_host {
 	uint16_t	 name_off;	/* into names[] */
 	uint8_t		 name_len;
 	uint8_t		 naddr;
+	uint8_t		 flags;		/* MXH_* */
 };
 
 struct mx_job;
@@ -122,5 +128,14 @@ int	mx_addr_private(int family, const uint8_t *a);
 
 /* queries sent since start (for tests and benchmarks) */
 uint64_t mx_queries(void);
+
+/*
+ * Other lookups on the same resolver (mxprobe audit: TXT, PTR, A):
+ * mx_dns() is the udns context; after each dns_submit_*() that did not
+ * return NULL, call mx_dns_sent() (counts it, arms the resolver timer).
+ */
+struct dns_ctx;
+struct dns_ctx *mx_dns(void);
+void	mx_dns_sent(void);
 
 #endif

@@ -24,7 +24,10 @@ int	sess_init(size_t n);
 /* a free session, or NULL when all are busy */
 struct sess *sess_get(void);
 
-/* open a session to d for items[0..n) (n >= 1, or n == 0 with ca) */
+/*
+ * open a session to d for items[0..n) (n >= 1, or n == 0 with ca); n == 0
+ * without ca greets only and reports through eng_on_hello() (engine.h)
+ */
 void	sess_start(struct sess *s, struct dom *d, struct item **items,
 	    unsigned n, int ca, const char *ca_local);
 

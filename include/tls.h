@@ -84,6 +84,14 @@ size_t	tls_pending(struct tls *t);
  */
 void	tls_info(struct tls *t, struct res_tls *ti, char *out, size_t cap);
 
+/*
+ * After the handshake: does the peer certificate name host?  Its DNS
+ * subjectAltNames (the CN only when there are none), a "*" only as the
+ * whole left-most label (RFC 6125 6.4.3), case-insensitive; the chain
+ * is not looked at.  1 yes, 0 no, -1 no certificate.
+ */
+int	tls_name_match(struct tls *t, const char *host);
+
 /* the last mbedTLS error of this context as text ("-0x7780 ...") */
 void	tls_error(struct tls *t, char *out, size_t cap);
 

@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -360,6 +361,7 @@ finish(struct mx_job *job)
 				if (mx_addr_private(fam, a->a)) {
 					a->flags |= MXA_PRIVATE;
 					res->flags |= MX_F_PRIVATE;
+					res->host[h].flags |= MXH_PRIVATE;
 					private++;
 					if (!cfg->allow_private) {
 						continue;
@@ -444,6 +446,7 @@ add_host(struct mx_res *res, const char *name, unsigned pref)
 	h->name_off = (uint16_t)off;
 	h->name_len = (uint8_t)n;
 	h->naddr = 0;
+	h->flags = 0;
 	for (i = 0; i < n; i++) {
 		char c = name[i];
 
@@ -462,6 +465,7 @@ lookup_host(struct mx_job *job, unsigned h)
 	mx_host_name(job->res, h, name, sizeof(name));
 	if (literal(name, &lit)) {
 		job->res->flags |= MX_F_LITERAL;
+		job->res->host[h].flags |= MXH_LITERAL;
 		if (lit.family == 4) {
 			memcpy(job->a4[h][job->n4[h]++], lit.a, 4);
 		} else {
@@ -580,6 +584,10 @@ on_a4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
 		}
 	} else {
 		ttl_min(job, rr->dnsa4_ttl);
+		/* RFC 2181 10.3: an MX must not name an alias */
+		if (strcasecmp(rr->dnsa4_cname, rr->dnsa4_qname) != 0) {
+			job->res->host[q->host].flags |= MXH_CNAME;
+		}
 		for (i = 0; i < rr->dnsa4_nrr; i++) {
 			if (job->n4[q->host] == HOST_ADDRS) {
 				job->res->flags |= MX_F_CUT;
@@ -608,6 +616,10 @@ on_a6(struct dns_ctx *c, struct dns_rr_a6 *rr, void *data)
 		}
 	} else {
 		ttl_min(job, rr->dnsa6_ttl);
+		/* RFC 2181 10.3: an MX must not name an alias */
+		if (strcasecmp(rr->dnsa6_cname, rr->dnsa6_qname) != 0) {
+			job->res->host[q->host].flags |= MXH_CNAME;
+		}
 		for (i = 0; i < rr->dnsa6_nrr; i++) {
 			if (job->n6[q->host] == HOST_ADDRS) {
 				job->res->flags |= MX_F_CUT;
@@ -822,6 +834,23 @@ uint64_t
 mx_queries(void)
 {
 	return nqueries;
+}
+
+/* see mx.h */
+struct dns_ctx *
+mx_dns(void)
+{
+	return ctx;
+}
+
+/* see mx.h */
+void
+mx_dns_sent(void)
+{
+	nqueries++;
+	if (!timer_armed(&dns_timer)) {
+		timer_set(&dns_timer, loop_now());
+	}
 }
 
 static struct mx_res	 backend;

@@ -129,6 +129,9 @@ struct sess {
 	unsigned	 npend, phead;
 	/* the first failure of the session: it sticks */
 	struct fact	 fail;
+	/* no recipients (audit): greet, report what was seen, QUIT */
+	int		 probe;
+	struct hello	 hello;
 	/* output */
 	size_t		 tx_len, tx_off;
 	char		 tx[SESS_TX_CAP];
@@ -732,6 +735,21 @@ end_transaction(struct sess *s)
 	return take_more(s, 1);
 }
 
+/* a session without recipients has greeted: keep what it saw */
+static void
+hello_done(struct sess *s)
+{
+	s->hello.ai = (int16_t)s->ai;
+	s->hello.ehlo_ok = (uint8_t)s->ehlo_ok;
+	s->hello.tls_on = (uint8_t)s->tls_on;
+	if (s->tls_on) {
+		memcpy(s->hello.tls, s->tls_sum, sizeof(s->hello.tls));
+		s->hello.tlsi = s->tlsi;
+	} else {
+		memcpy(s->hello.tls, s->tls_note, sizeof(s->hello.tls));
+	}
+}
+
 /*
  * The only place that changes s->state.  Entry actions may lead straight
  * to another state; that is a loop here, not recursion.
@@ -813,6 +831,11 @@ sess_enter(struct sess *s, enum sess_state next)
 			continue;
 #endif
 		case SESS_MAIL:
+			if (s->probe) {
+				hello_done(s);
+				next = SESS_QUIT;
+				continue;
+			}
 			reply_init(&s->rp, 0);
 			if (start_transaction(s, s->rset) != 0) {
 				s->rset = 0;
@@ -923,6 +946,10 @@ sess_on_reply(struct sess *s, const struct reply *r)
 	}
 	switch (cmd) {
 	case C_BANNER:
+		if (s->probe) {
+			s->hello.banner_code = r->code;
+			memcpy(s->hello.banner, r->text, sizeof(r->text));
+		}
 		if (r->code / 100 == 2) {
 			sess_enter(s, SESS_EHLO);
 			return;
@@ -936,6 +963,10 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		if (r->code / 100 == 2) {
 			s->caps = r->caps;
 			s->ehlo_ok = 1;
+			if (s->probe) {
+				s->hello.caps |= r->caps;
+				memcpy(s->hello.ehlo, r->text, sizeof(r->text));
+			}
 #if MXP_TLS
 			if ((s->caps & CAP_STARTTLS) && !s->tls_on &&
 			    !s->tls_tried && c->tls != TLSM_NO) {
@@ -1145,6 +1176,13 @@ tls_step(struct sess *s)
 		s->tls_on = 1;
 		s->caps = 0;	/* never trust what was said before TLS */
 		tls_info(s->tls, &s->tlsi, s->tls_sum, sizeof(s->tls_sum));
+		if (s->probe) {
+			char host[256];
+
+			mx_host_name(&s->dom->mx, s->dom->mx.addr[s->ai].host,
+			    host, sizeof(host));
+			s->hello.name_ok = (int8_t)tls_name_match(s->tls, host);
+		}
 		if (eng_cfg()->verbose >= 2) {
 			trace(s, "tls", s->tls_sum);
 		}
@@ -1384,6 +1422,9 @@ sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
 		str_copy(s->ca_local, sizeof(s->ca_local), ca_local,
 		    strlen(ca_local));
 	}
+	s->probe = n == 0 && !ca;
+	s->hello.ai = -1;
+	s->hello.name_ok = -1;
 	timer_init(&s->timer, on_deadline, s);
 	s->budget_end = loop_now() + eng_cfg()->address_ms;
 	s->state = SESS_IDLE;
@@ -1414,6 +1455,10 @@ sess_finish(struct sess *s)
 	s->used = 0;
 	nactive--;
 	s->dom->active--;
+	if (s->probe) {
+		eng_on_hello(s, &s->hello, &s->fail);
+		return;
+	}
 	if (s->fail.reason == R_NONE) {
 		s->fail.reason = R_PROTOCOL_ERROR;
 		str_copy(s->fail.detail, sizeof(s->fail.detail),

@@ -673,6 +673,77 @@ tls_info(struct tls *t, struct res_tls *ti, char *out, size_t cap)
 	buf_nul(&b);
 }
 
+/* one certificate name (p, n) against host, RFC 6125 6.4.3 */
+static int
+name_is(const unsigned char *p, size_t n, const char *host)
+{
+	size_t	 hl = strlen(host), i;
+	const char *dot;
+
+	if (n >= 2 && p[0] == '*' && p[1] == '.') {
+		dot = strchr(host, '.');
+		if (dot == NULL || dot == host) {
+			return 0;
+		}
+		p++;
+		n--;
+		hl -= (size_t)(dot - host);
+		host = dot;
+	}
+	if (n != hl) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char a = p[i], b = (unsigned char)host[i];
+
+		if (a >= 'A' && a <= 'Z') {
+			a = (unsigned char)(a - 'A' + 'a');
+		}
+		if (b >= 'A' && b <= 'Z') {
+			b = (unsigned char)(b - 'A' + 'a');
+		}
+		if (a != b) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* see tls.h */
+int
+tls_name_match(struct tls *t, const char *host)
+{
+	const mbedtls_x509_crt		*crt;
+	const mbedtls_x509_sequence	*san;
+	const mbedtls_x509_name		*n;
+	int				 dns = 0;
+
+	crt = mbedtls_ssl_get_peer_cert(&t->ssl);
+	if (crt == NULL) {
+		return -1;
+	}
+	for (san = &crt->subject_alt_names; san != NULL; san = san->next) {
+		if (san->buf.p == NULL || san->buf.tag !=
+		    (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME)) {
+			continue;
+		}
+		dns = 1;
+		if (name_is(san->buf.p, san->buf.len, host)) {
+			return 1;
+		}
+	}
+	if (dns) {
+		return 0;
+	}
+	for (n = &crt->subject; n != NULL; n = n->next) {
+		if (n->oid.p != NULL && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN,
+		    &n->oid) == 0 && name_is(n->val.p, n->val.len, host)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* see tls.h */
 void
 tls_error(struct tls *t, char *out, size_t cap)
