@@ -100,14 +100,14 @@ for bad in "x" "1.2.3.4:0" "1.2.3.4:99999" "[::1" "::1]:53" ""; do
 done
 
 # many domains, each queried once
-awk 'BEGIN { print "$TTL 300"; for (i = 0; i < 2000; i++) { printf "d%d.test. MX 10 mx.d%d.test.\nmx.d%d.test. A 127.0.30.%d\n", i, i, i, i % 250 + 1 } }' >"$T/many.zone"
+awk 'BEGIN { print "$TTL 300"; for (i = 0; i < 10000; i++) { printf "d%d.test. MX 10 mx.d%d.test.\nmx.d%d.test. A 127.0.%d.%d\n", i, i, i, 30 + int(i / 250), i % 250 + 1 } }' >"$T/many.zone"
 cleanup
 start_dns "$T/many.zone"
-awk 'BEGIN { for (r = 0; r < 3; r++) for (i = 0; i < 2000; i++) printf "u%d@d%d.test\n", r, i }' >"$T/list"
-probe --mx-only --dns-cache 4096 -f "$T/list"
-check_eq "2000 domains x 3: 6000 results" "$(wc -l <"$T/out")" 6000
-check_eq "2000 domains: all mx_ok" "$(cut -f3 "$T/out" | sort | uniq -c | tr -s ' ')" " 6000 mx_ok"
-check_eq "2000 domains: 2000 MX queries" "$(awk '$4 == "MX"' "$QLOG" | wc -l | tr -d ' ')" 2000
-check_eq "2000 domains: no name asked twice" "$(awk '$4 == "MX" { print $3 }' "$QLOG" | sort | uniq -d | wc -l | tr -d ' ')" 0
+awk 'BEGIN { for (i = 0; i < 10000; i++) printf "u0@d%d.test\n", i; for (r = 1; r < 3; r++) for (i = 0; i < 2000; i++) printf "u%d@d%d.test\n", r, i }' >"$T/list"
+probe --mx-only --dns-tries 3 --dns-cache 16384 -f "$T/list"
+check_eq "10000 domains, 14000 addresses: 14000 results" "$(wc -l <"$T/out")" 14000
+check_eq "10000 domains: all mx_ok" "$(cut -f3 "$T/out" | sort | uniq -c | tr -s ' ')" " 14000 mx_ok"
+check_eq "10000 domains: 10000 MX queries" "$(awk '$4 == "MX"' "$QLOG" | wc -l | tr -d ' ')" 10000
+check_eq "10000 domains: no name asked twice" "$(awk '$4 == "MX" { print $3 }' "$QLOG" | sort | uniq -d | wc -l | tr -d ' ')" 0
 
 done_testing

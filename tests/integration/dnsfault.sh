@@ -35,7 +35,8 @@ C
 cut -d' ' -f1 "$T/cases" >"$T/list"
 n=$(wc -l <"$T/list" | tr -d ' ')
 t0=$(date +%s)
-probe --no-catch-all --banner-timeout 2 --reply-timeout 2 -f "$T/list"
+# --seed: big.test picks 8 of 500 equal MX hosts at random; fixed here
+probe --seed 3 --no-catch-all --banner-timeout 2 --reply-timeout 2 -f "$T/list"
 t1=$(date +%s)
 check "no crash (exit $rc)" test "$rc" -lt 64
 check_eq "no sanitizer report" "$(grep -c 'Sanitizer\|runtime error' "$T/err" || true)" 0
