@@ -18,11 +18,13 @@ ifeq ($(wildcard board/$(TARGET)/board.mk),)
 $(error unknown TARGET "$(TARGET)": no board/$(TARGET)/board.mk)
 endif
 USE_MUSL ?= 1
+AUDIT_DEFAULT := 1
 include board/$(TARGET)/board.mk
+AUDIT	?= $(AUDIT_DEFAULT)
 
 VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0)
 SYSROOT	:= $(TOP)/build/$(TARGET)/sysroot
-BUILD	:= build/$(TARGET)$(if $(filter 0,$(TLS)),-notls)$(if $(filter 1,$(SAN)),-san)
+BUILD	:= build/$(TARGET)$(if $(filter 0,$(TLS)),-notls)$(if $(filter-out $(AUDIT_DEFAULT),$(AUDIT)),-audit$(AUDIT))$(if $(filter 1,$(SAN)),-san)
 OBJ	:= $(BUILD)/obj
 
 ifeq ($(USE_MUSL),1)
@@ -58,7 +60,7 @@ STATIC	:= -static -Wl,-z,noseparate-code -Wl,--build-id=none
 endif
 CPPFLAGS := -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	    -iquote include -isystem $(SYSROOT)/include \
-	    -DMXP_TLS=$(TLS) -DMXP_VERSION='"$(VERSION)"' \
+	    -DMXP_TLS=$(TLS) -DMXP_AUDIT=$(AUDIT) -DMXP_VERSION='"$(VERSION)"' \
 	    -DMXP_TARGET='"$(TARGET)"'
 CFLAGS	:= $(OPT) $(ARCH_CFLAGS) $(WARN) -MMD -MP
 LDFLAGS	:= $(STATIC) -Wl,--gc-sections $(ARCH_LDFLAGS) $(SANLD) \
@@ -73,6 +75,7 @@ SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
 	   src/engine.c src/cache.c src/policy.c src/serve.c
 SRCS-$(TLS) += src/tls_mbedtls.c
+SRCS-$(AUDIT) += src/audit.c src/spf.c src/dmarc.c src/psl.c
 MAIN	:= src/main.c
 SRCS	:= $(SRCS-1)
 OBJS	:= $(SRCS:src/%.c=$(OBJ)/%.o)
@@ -91,7 +94,7 @@ FAKEDIR	:= build/fakes
 all: show-config $(BUILD)/mxprobe
 
 show-config:
-	@echo "mxprobe $(VERSION): TARGET=$(TARGET) TLS=$(TLS) SAN=$(SAN)" \
+	@echo "mxprobe $(VERSION): TARGET=$(TARGET) TLS=$(TLS) AUDIT=$(AUDIT) SAN=$(SAN)" \
 	    "CC=$(notdir $(CC)) -> $(BUILD)/"
 
 include toolchain/deps.mk
@@ -139,16 +142,19 @@ FUZZ_SRCS_addr := src/addr.c src/punycode.c
 FUZZ_SRCS_input := src/input.c
 FUZZ_SRCS_reply := src/reply.c
 FUZZ_SRCS_policy := src/policy.c
+FUZZ_SRCS_spf := src/spf.c src/dmarc.c src/psl.c
 FUZZ_SECONDS ?= 30
 
-build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c
+# rebuilt when the parser under test changes, not just the target
+.SECONDEXPANSION:
+build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	    -iquote include -O1 -g -fsanitize=address,undefined \
 	    -fno-sanitize-recover=undefined -o $@ $< tests/fuzz/replay.c \
 	    $(FUZZ_SRCS_$*)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(@D)
 	$(Q)clang -iquote include -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< $(FUZZ_SRCS_$*)

@@ -15,6 +15,7 @@
 enum mode {
 	MODE_PROBE,		/* the whole check, up to RCPT TO */
 	MODE_SERVE,		/* "mxprobe serve": the probe as a service */
+	MODE_AUDIT,		/* "mxprobe audit": a domain's mail set-up */
 	MODE_MX,		/* --mx-only: syntax and mail routing */
 	MODE_SYNTAX		/* --syntax-only */
 };

@@ -18,6 +18,19 @@
 #error "MXP_TLS must be 0 or 1"
 #endif
 
+/*
+ * MXP_AUDIT: "mxprobe audit" (SPF, DMARC with a public-suffix list,
+ * MTA-STS, TLS-RPT, per-MX checks).  Costs about 115 KB, most of it the
+ * public-suffix list: off by default on the small router boards.
+ */
+#ifndef MXP_AUDIT
+#define MXP_AUDIT 1
+#endif
+
+#if MXP_AUDIT != 0 && MXP_AUDIT != 1
+#error "MXP_AUDIT must be 0 or 1"
+#endif
+
 #ifndef MXP_VERSION
 #define MXP_VERSION "0.0-unknown"
 #endif

@@ -24,6 +24,9 @@
 #include "input.h"
 #include "out.h"
 #include "result.h"
+#if MXP_AUDIT
+#include "audit.h"
+#endif
 #include "serve.h"
 #include "ring.h"
 #include "util.h"
@@ -139,8 +142,8 @@ start_tls(const struct config *cfg)
 #if MXP_TLS
 	char	 err[256];
 
-	if ((cfg->mode != MODE_PROBE && cfg->mode != MODE_SERVE) ||
-	    cfg->tls == TLSM_NO) {
+	if ((cfg->mode != MODE_PROBE && cfg->mode != MODE_SERVE &&
+	    cfg->mode != MODE_AUDIT) || cfg->tls == TLSM_NO) {
 		return;
 	}
 	if (tls_init(cfg->tls_verify, cfg->ca_file, err, sizeof(err)) != 0) {
@@ -165,8 +168,8 @@ stop_tls(const struct config *cfg)
 #if MXP_TLS
 	const char	*e = getenv("MXPROBE_TLS_STATS");
 
-	if ((cfg->mode != MODE_PROBE && cfg->mode != MODE_SERVE) ||
-	    cfg->tls == TLSM_NO) {
+	if ((cfg->mode != MODE_PROBE && cfg->mode != MODE_SERVE &&
+	    cfg->mode != MODE_AUDIT) || cfg->tls == TLSM_NO) {
 		return;
 	}
 	if (e != NULL && strcmp(e, "1") == 0) {
@@ -310,6 +313,18 @@ main(int argc, char **argv)
 		die(EXIT_INTERNAL, "out of memory", NULL);
 	}
 
+#if MXP_AUDIT
+	if (cfg.mode == MODE_AUDIT) {
+		start_tls(&cfg);
+		fit_fds(&cfg);
+		worst = audit_run(&cfg, &in);
+		stop_tls(&cfg);
+		ring_free(&ring);
+		out_free(&out);
+		input_close(&in);
+		return worst;
+	}
+#endif
 	if (cfg.mode != MODE_SYNTAX) {
 		start_tls(&cfg);
 		fit_fds(&cfg);

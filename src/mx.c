@@ -120,6 +120,11 @@ on_dns_dbg(int code, const struct sockaddr *sa, unsigned salen,
 	if (code != 0 || q == NULL || mq == NULL) {
 		return;
 	}
+	/* other modules' queries (audit: TXT, PTR) carry their own data */
+	if ((uintptr_t)data < (uintptr_t)jobs ||
+	    (uintptr_t)data >= (uintptr_t)(jobs + njobs)) {
+		return;
+	}
 	mq->replied = 1;
 	if (plen >= 4) {
 		mq->rcode = pkt[3] & 0x0f;
@@ -236,6 +241,16 @@ mx_init(const struct config *c, char *err, size_t errcap)
 		buf_adds(&b, "cannot open the resolver socket (no name server?)");
 		buf_nul(&b);
 		return -1;
+	}
+	{
+		/*
+		 * Answers to a burst of queries arrive together; the default
+		 * buffer (about 200 KB) drops some under load on loopback.
+		 * The kernel caps this at net.core.rmem_max.
+		 */
+		int	 rcv = 1 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	}
 	timer_init(&dns_timer, on_dns_timer, NULL);
 	if (loop_add(fd, POLLIN, on_dns_io, NULL) < 0) {
@@ -732,7 +747,9 @@ mx_cancel(struct mx_res *res)
 	}
 	for (i = 0; i < job->nq; i++) {
 		if (job->q[i].q != NULL) {
+			/* udns 0.4 dns_cancel() unlinks but never frees */
 			dns_cancel(ctx, job->q[i].q);
+			free(job->q[i].q);
 			job->q[i].q = NULL;
 		}
 	}

@@ -389,6 +389,7 @@ show_help(struct config *c, const struct opt *o, const char *v)
 	buf_adds(&b, "usage: mxprobe [options] [address ...]\n"
 	    "       mxprobe [options] -f FILE\n"
 	    "       mxprobe serve --policy LISTEN|--lines LISTEN [options]\n"
+	    "       mxprobe audit [options] DOMAIN... | -f FILE\n"
 	    "Check whether mailboxes exist, without sending mail.\n"
 	    "Addresses come from the arguments, -f FILE, or stdin.\n\n");
 	for (i = 0; i < MXP_NELEM(opts); i++) {
@@ -618,6 +619,14 @@ opt_parse(struct config *c, int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
 		c->mode = MODE_SERVE;
 		i = 2;
+	} else if (argc > 1 && strcmp(argv[1], "audit") == 0) {
+#if MXP_AUDIT
+		c->mode = MODE_AUDIT;	/* domains, not addresses */
+		i = 2;
+#else
+		die(EXIT_USAGE, "this build has no audit (built with AUDIT=0)",
+		    NULL);
+#endif
 	}
 	for (; i < argc; i++) {
 		a = argv[i];

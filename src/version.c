@@ -24,11 +24,10 @@ version_text(struct buf *b)
 	    " (static, musl)\n"
 #endif
 	    );
+	buf_adds(b, MXP_TLS ? "build: TLS=1" : "build: TLS=0");
+	buf_adds(b, MXP_AUDIT ? " AUDIT=1\n" : " AUDIT=0\n");
 #if MXP_TLS
-	buf_adds(b, "build: TLS=1\n");
 	buf_adds(b, "mbedTLS " MBEDTLS_VERSION_STRING "\n");
-#else
-	buf_adds(b, "build: TLS=0\n");
 #endif
 	buf_adds(b, "udns " UDNS_VERSION "\n");
 }

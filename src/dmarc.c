@@ -1,0 +1,322 @@
+/*
+ * dmarc.c - DMARC record syntax (RFC 7489 6.3, 6.4) and the
+ * organisational domain (3.2); see dmarc.h.
+ *
+ * A record is "tag=value" parts separated by ";", blanks around each
+ * allowed; v=DMARC1 must come first (6.4); unknown tags are ignored
+ * (6.3).  Everything here is pure so the parser can be fuzzed.
+ */
+#include <string.h>
+
+#include "dmarc.h"
+
+static const char *const err_text[DMARC_E__COUNT] = {
+	[DMARC_OK]		= "ok",
+	[DMARC_E_VERSION]	= "v=DMARC1 is not the first tag (RFC 7489 6.4)",
+	[DMARC_E_SYNTAX]	= "a part is not tag=value (RFC 7489 6.4)",
+	[DMARC_E_NO_P]		= "no p= tag (RFC 7489 6.3: required)",
+	[DMARC_E_P]		= "p=/sp= is not none, quarantine or reject "
+				  "(RFC 7489 6.3)",
+	[DMARC_E_PCT]		= "pct= is not 0..100 (RFC 7489 6.3)",
+	[DMARC_E_URI]		= "rua=/ruf= has a URI that is not mailto: "
+				  "(RFC 7489 6.2)",
+	[DMARC_E_ALIGN]		= "adkim=/aspf= is not r or s (RFC 7489 6.3)",
+	[DMARC_E_DUP]		= "a tag appears twice (RFC 7489 6.4)",
+};
+
+static const char *const pol_name[] = { "unset", "none", "quarantine",
+	"reject" };
+
+/* see dmarc.h */
+const char *
+dmarc_err_text(enum dmarc_err e)
+{
+	return (unsigned)e < DMARC_E__COUNT ? err_text[e] : "?";
+}
+
+/* see dmarc.h */
+const char *
+dmarc_pol_name(enum dmarc_pol p)
+{
+	return (unsigned)p < 4 ? pol_name[p] : "?";
+}
+
+static int
+lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int
+eq(const char *s, size_t n, const char *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i] == '\0' || lc((unsigned char)s[i]) != w[i]) {
+			return 0;
+		}
+	}
+	return w[n] == '\0';
+}
+
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* trim blanks off [*s, *s + *n) */
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && blank(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && blank((*s)[*n - 1])) {
+		(*n)--;
+	}
+}
+
+/* see dmarc.h */
+int
+dmarc_is(const char *s, size_t len)
+{
+	const char	*semi = memchr(s, ';', len);
+	size_t		 n = semi != NULL ? (size_t)(semi - s) : len;
+	const char	*e;
+
+	trim(&s, &n);
+	e = memchr(s, '=', n);
+	if (e == NULL) {
+		return 0;
+	}
+	{
+		const char	*t = s, *v = e + 1;
+		size_t		 tn = (size_t)(e - s);
+		size_t		 vn = n - tn - 1;
+
+		trim(&t, &tn);
+		trim(&v, &vn);
+		/* the value is case-sensitive: "DMARC1" (6.4) */
+		return eq(t, tn, "v") && vn == 6 && memcmp(v, "DMARC1", 6) == 0;
+	}
+}
+
+static int
+policy(const char *v, size_t n)
+{
+	if (eq(v, n, "none")) {
+		return DMARC_P_NONE;
+	}
+	if (eq(v, n, "quarantine")) {
+		return DMARC_P_QUARANTINE;
+	}
+	if (eq(v, n, "reject")) {
+		return DMARC_P_REJECT;
+	}
+	return -1;
+}
+
+/* "mailto:a@b[!size]" entries separated by "," (6.2, 6.3) */
+static int
+uris_ok(const char *v, size_t n)
+{
+	size_t	 i = 0, j;
+
+	while (i <= n) {
+		const char	*u = v + i;
+		size_t		 un;
+
+		for (j = i; j < n && v[j] != ','; j++) {
+			continue;
+		}
+		un = j - i;
+		trim(&u, &un);
+		if (un < 8 || !eq(u, 7, "mailto:") ||
+		    memchr(u + 7, '@', un - 7) == NULL) {
+			return 0;
+		}
+		i = j + 1;
+	}
+	return 1;
+}
+
+/* see dmarc.h */
+enum dmarc_err
+dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
+{
+	size_t		 i = 0, j, k = 0;
+	unsigned	 seen = 0;
+	static const char *const tags[] = { "v", "p", "sp", "pct", "rua",
+		"ruf", "adkim", "aspf", "fo", "rf", "ri", NULL };
+
+	memset(r, 0, sizeof(*r));
+	r->pct = -1;
+	if (!dmarc_is(s, len)) {
+		return DMARC_E_VERSION;
+	}
+	for (; i < len; i = j + 1, k++) {
+		const char	*t = s + i, *v, *e;
+		size_t		 tn, vn, n;
+		unsigned	 bit = 0, x;
+
+		for (j = i; j < len && s[j] != ';'; j++) {
+			continue;
+		}
+		n = j - i;
+		trim(&t, &n);
+		r->err_off = i;
+		if (n == 0) {
+			continue;	/* "p=none;" ends with an empty part */
+		}
+		e = memchr(t, '=', n);
+		if (e == NULL) {
+			return DMARC_E_SYNTAX;
+		}
+		tn = (size_t)(e - t);
+		v = e + 1;
+		vn = n - tn - 1;
+		trim(&t, &tn);
+		trim(&v, &vn);
+		if (tn == 0) {
+			return DMARC_E_SYNTAX;
+		}
+		for (x = 0; tags[x] != NULL; x++) {
+			if (eq(t, tn, tags[x])) {
+				bit = 1u << x;
+				break;
+			}
+		}
+		if (bit != 0 && (seen & bit)) {
+			return DMARC_E_DUP;
+		}
+		seen |= bit;
+		if (eq(t, tn, "p") || eq(t, tn, "sp")) {
+			int p = policy(v, vn);
+
+			if (p < 0) {
+				return DMARC_E_P;
+			}
+			if (t[0] == 'p' || t[0] == 'P') {
+				r->p = (uint8_t)p;
+			} else {
+				r->sp = (uint8_t)p;
+			}
+		} else if (eq(t, tn, "pct")) {
+			int	 p = 0;
+			size_t	 d;
+
+			if (vn == 0 || vn > 3) {
+				return DMARC_E_PCT;
+			}
+			for (d = 0; d < vn; d++) {
+				if (v[d] < '0' || v[d] > '9') {
+					return DMARC_E_PCT;
+				}
+				p = p * 10 + (v[d] - '0');
+			}
+			if (p > 100) {
+				return DMARC_E_PCT;
+			}
+			r->pct = (int16_t)p;
+		} else if (eq(t, tn, "rua") || eq(t, tn, "ruf")) {
+			if (!uris_ok(v, vn)) {
+				return DMARC_E_URI;
+			}
+			if (lc((unsigned char)t[2]) == 'a') {
+				r->rua = 1;
+			} else {
+				r->ruf = 1;
+			}
+		} else if (eq(t, tn, "adkim") || eq(t, tn, "aspf")) {
+			if (!eq(v, vn, "r") && !eq(v, vn, "s")) {
+				return DMARC_E_ALIGN;
+			}
+		}
+	}
+	r->err_off = 0;
+	if (r->p == DMARC_P_UNSET) {
+		return DMARC_E_NO_P;
+	}
+	return DMARC_OK;
+}
+
+/* is rule (a C string) in the table? */
+static int
+psl_has(const char *rule, size_t n)
+{
+	size_t	 lo = 0, hi = psl_count;
+
+	while (lo < hi) {
+		size_t		 mid = lo + (hi - lo) / 2;
+		const char	*p = psl_blob + psl_off[mid];
+		int		 c = strncmp(p, rule, n);
+
+		if (c == 0 && p[n] != '\0') {
+			c = 1;
+		}
+		if (c == 0) {
+			return 1;
+		}
+		if (c < 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return 0;
+}
+
+/* see dmarc.h */
+const char *
+dmarc_org_domain(const char *name)
+{
+	const char	*suf, *ps = NULL, *prev = NULL, *dot;
+	char		 key[258];
+	size_t		 n;
+
+	/* longest suffix first: the first rule that matches is longest */
+	for (suf = name; suf != NULL; prev = suf, suf = dot != NULL ?
+	    dot + 1 : NULL) {
+		dot = strchr(suf, '.');
+		if (dot == NULL) {
+			break;		/* one label: the default rule */
+		}
+		n = strlen(suf);
+		if (n + 2 >= sizeof(key)) {
+			continue;
+		}
+		key[0] = '!';
+		memcpy(key + 1, suf, n + 1);
+		if (psl_has(key, n + 1)) {
+			ps = dot + 1;	/* the exception's parent */
+			break;
+		}
+		if (psl_has(suf, n)) {
+			ps = suf;
+			break;
+		}
+		key[0] = '*';
+		memcpy(key + 1, dot, strlen(dot) + 1);
+		if (psl_has(key, strlen(key))) {
+			ps = suf;
+			break;
+		}
+	}
+	if (ps == NULL) {
+		ps = strrchr(name, '.');
+		ps = ps != NULL ? ps + 1 : name;
+	}
+	if (ps == name) {
+		return name;
+	}
+	/* one label more than the public suffix */
+	for (suf = name, prev = name; suf < ps - 1; suf++) {
+		if (*suf == '.' && suf + 1 < ps) {
+			prev = suf + 1;
+		}
+	}
+	return prev;
+}

@@ -1,0 +1,65 @@
+/*
+ * fuzz_spf.c - libFuzzer target for spf_parse() and the DMARC parser.
+ *
+ * The input is one TXT record.  Checks: spf_parse() returns a known
+ * reason; on success every term's argument and whole-term spans lie
+ * inside the input, kinds and qualifiers are valid, the lookup count
+ * equals the number of terms whose kind costs one, and the "all" and
+ * "redirect" indexes point at terms of that kind; on failure err_off is
+ * inside the input.  dmarc_parse() on the same bytes must return a known
+ * reason.  A failed check aborts.
+ *
+ * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote include
+ *        src/spf.c src/dmarc.c src/psl.c tests/fuzz/fuzz_spf.c
+ * Seeds: tests/fuzz/corpus/spf/
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmarc.h"
+#include "spf.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FZ_CHECK(x) do {						\
+	if (!(x)) {							\
+		abort();						\
+	}								\
+} while (0)
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct spf_rec	 r;
+	struct dmarc_rec	 d;
+	const char		*s = (const char *)data;
+	enum spf_err		 e;
+	unsigned		 i, look = 0;
+
+	e = spf_parse(s, size, &r);
+	FZ_CHECK((unsigned)e < SPF_E__COUNT);
+	if (e == SPF_OK) {
+		FZ_CHECK(spf_is(s, size));
+		FZ_CHECK(r.nterm <= SPF_TERMS_MAX);
+		for (i = 0; i < r.nterm; i++) {
+			const struct spf_term *t = &r.term[i];
+
+			FZ_CHECK(t->kind < SPF_KIND__COUNT);
+			FZ_CHECK(strchr("+-~?", t->qual) != NULL &&
+			    t->qual != '\0');
+			FZ_CHECK((size_t)t->toff + t->tlen <= size);
+			FZ_CHECK((size_t)t->off + t->len <= size);
+			look += spf_costs_lookup((enum spf_kind)t->kind);
+		}
+		FZ_CHECK(look == r.lookups);
+		FZ_CHECK(r.all < 0 || r.term[r.all].kind == SPF_ALL);
+		FZ_CHECK(r.redirect < 0 ||
+		    r.term[r.redirect].kind == SPF_REDIRECT);
+	} else {
+		FZ_CHECK(r.err_off <= size);
+	}
+	FZ_CHECK((unsigned)dmarc_parse(s, size, &d) < DMARC_E__COUNT);
+	return 0;
+}
