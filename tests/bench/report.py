@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""tests/bench/report.py - tables for the benchmark (stdlib only).
+
+    report.py W TEMPLATE   > benchmarks.md   fill the template's @NAME@ marks
+    report.py --tables W                     print the tables (end of run.sh)
+
+Reads W/peers.tsv, sweep.tsv, inputs.tsv, sizes.tsv, the .time/.rss files
+and the environment run.sh exports.
+"""
+import os
+import sys
+
+
+def rows(path):
+    try:
+        with open(path) as f:
+            return [l.rstrip('\n').split('\t') for l in f if l.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def num(s, d=0):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return d
+
+
+def table(head, body):
+    out = ['| ' + ' | '.join(head) + ' |',
+           '|' + '|'.join('---:' if i else '---' for i in range(len(head))) + '|']
+    out += ['| ' + ' | '.join(str(c) for c in r) + ' |' for r in body]
+    return '\n'.join(out)
+
+
+def ratio(a, b, fmt='{:.1f}x'):
+    return fmt.format(a / b) if b else '-'
+
+
+def readf(w, name):
+    try:
+        with open(os.path.join(w, name)) as f:
+            return f.read().split()
+    except FileNotFoundError:
+        return []
+
+
+def build(w):
+    env = os.environ
+    t = {}
+    peers = rows(os.path.join(w, 'peers.tsv'))
+    by = {r[0]: r for r in peers}
+    base = by.get('mxprobe-subset', by.get('mxprobe'))
+    body = []
+    for r in peers:
+        tool, n, wall, cpu, rss, ok, conns, cmds, rt, lb = r
+        n, wall, rss = num(n), num(wall), num(rss)
+        aps = n / wall if wall else 0
+        ref = base if tool not in ('mxprobe',) else by['mxprobe']
+        rn, rw, rr = num(ref[1]), num(ref[2]), num(ref[4])
+        raps = rn / rw if rw else 0
+        is_mxp = tool.startswith('mxprobe')
+        body.append([
+            tool + (' (max per process)' if tool == 'swaks' else ''),
+            '{:,.0f}'.format(n), '{:.1f}'.format(wall), '{:,.0f}'.format(aps),
+            '{:,.0f}/{:,.0f} ({:.0%})'.format(num(ok), n, num(ok) / n if n else 0),
+            '{:.2f}'.format(num(conns) / n if n else 0),
+            '{:.2f}'.format(num(cmds) / n if n else 0),
+            '{:.2f}'.format(num(rt) / n if n else 0),
+            ratio(num(rt), num(lb), '{:.2f}x'),
+            '{:,.0f}'.format(rss), cpu,
+            '-' if is_mxp else ratio(raps, aps),
+            '-' if is_mxp else ratio(rr, rss, '{:.2f}x'),
+        ])
+    t['PEERS'] = table(['tool', 'addresses', 'wall s', 'addr/s', 'correct verdicts',
+                        'conns/addr', 'cmds/addr', 'round trips/addr',
+                        'RT / lower bound', 'peak RSS KiB', 'CPU s (user+sys)',
+                        'mxprobe addr/s over this', 'mxprobe RSS over this'], body)
+
+    sw = rows(os.path.join(w, 'sweep.tsv'))
+    t['SWEEP'] = table(['--concurrency', 'addresses', 'wall s', 'addr/s',
+                        'peak RSS KiB', 'CPU s', 'correct'],
+                       [[c, '{:,}'.format(int(num(n))), wl, '{:,}'.format(int(num(a))),
+                         '{:,}'.format(int(num(r))), cp, ok] for c, n, wl, a, r, cp, ok in sw])
+    inp = rows(os.path.join(w, 'inputs.tsv'))
+    t['INPUTS'] = table(['addresses', '--syntax-only s', 'addr/s', 'peak RSS KiB',
+                         '--mx-only s', 'addr/s', 'peak RSS KiB'],
+                        [['{:,}'.format(int(num(r[0])))] + [r[1], '{:,}'.format(int(num(r[2]))) if num(r[1]) else '(< 10 ms)',
+                         r[3], r[4], '{:,}'.format(int(num(r[5]))) if num(r[4]) else '(< 10 ms)', r[6]] for r in inp])
+    sz = rows(os.path.join(w, 'sizes.tsv'))
+    t['SIZES'] = table(['target', 'bytes (stripped, static)'],
+                       [[a, '{:,}'.format(int(num(b)))] for a, b in sz])
+
+    # the goals, as figures (nothing asserted)
+    g = []
+    syn = [r for r in inp if r[0] == '1000000']
+    if syn:
+        r = syn[0]
+        g.append(['--syntax-only, 1,000,000 addresses', '>= 1,000,000 addr/s, < 4 MiB',
+                  '{:,} addr/s, {} KiB'.format(int(num(r[2])), r[3])])
+    mt, mr = readf(w, 'mxd.time')[-3:], readf(w, 'mxd.rss')
+    mxd = int(num(env.get('MXD')))
+    if mt and mr:
+        g.append(['--mx-only, {:,} distinct domains'.format(mxd),
+                  '>= 5,000 domains/s, < 2 MiB',
+                  '{:,.0f} domains/s, {} KiB ({} resolved of {:,})'.format(
+                      mxd / num(mt[0]) if num(mt[0]) else 0, mr[0],
+                      env.get('MXD_OK', '?'), mxd)])
+    sd = {r[0]: r for r in sw}
+    if '256' in sd:
+        g.append(['probe, --concurrency 256', '(figure)',
+                  '{} KiB, {:,} addr/s'.format(sd['256'][4], int(num(sd['256'][3])))])
+    if '64' in sd:
+        g.append(['probe, 64 concurrent plaintext sessions', '< 1 MiB',
+                  '{} KiB'.format(sd['64'][4])])
+    g.append(['syscalls per address (strace -f -c)', '(figure)', env.get('STRACE_LINE', '-')])
+    g.append(['allocations per address', '0 in steady state', env.get('ALLOC_LINE', '-')])
+    t['GOALS'] = table(['measure', 'goal', 'measured'], g)
+
+    notes = []
+    if env.get('NODE_NOTE'):
+        notes.append('- ' + env['NODE_NOTE'])
+    sub = int(num(env.get('SUBSET')))
+    if sub:
+        notes.append('- Peers ran on the first {:,} addresses of the list (one per '
+                     'domain); mxprobe-subset is mxprobe on the same subset, and the '
+                     'ratios compare with that row.'.format(sub))
+    t['NOTES'] = '\n'.join(notes)
+    return t
+
+
+def main():
+    if sys.argv[1] == '--tables':
+        t = build(sys.argv[2])
+        for k in ('PEERS', 'GOALS', 'SWEEP', 'INPUTS', 'SIZES'):
+            print('\n' + k.lower() + ':\n' + t[k])
+        if t['NOTES']:
+            print(t['NOTES'])
+        return
+    w, tmpl = sys.argv[1], sys.argv[2]
+    t = build(w)
+    env = os.environ
+    for k in ('DATE', 'NPROC', 'CPU', 'COMMIT', 'DELAY', 'SIZE', 'NADDR', 'ND', 'PEERCONC'):
+        t[k] = env.get(k, '?')
+    t['NADDR'] = '{:,}'.format(int(num(t['NADDR'])))
+    with open(tmpl) as f:
+        s = f.read()
+    for k, v in t.items():
+        s = s.replace('@' + k + '@', v)
+    sys.stdout.write(s)
+
+
+main()
