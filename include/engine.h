@@ -108,6 +108,9 @@ struct dom {
 	uint8_t		 ready_q;	/* on the engine's ready list */
 	struct sess	*linger;	/* an open session waiting for work */
 	struct timer	 retry;		/* greylisted items' next try */
+	struct timer	 gather;	/* a batch's gathering window */
+	uint16_t	 nq;		/* items in the queue */
+	uint8_t		 gathered;	/* the window has passed */
 	struct dom	*rnext;		/* ready list: waits for a session */
 };
 

@@ -537,6 +537,10 @@ client_parse(struct client *c)
 		}
 		n = (size_t)(end - c->rx);
 		used = n + 1;
+		if (n > LINE_MAX_REQ) {
+			bad_request(c, "line too long");
+			return;
+		}
 		if (n > 0 && c->rx[n - 1] == '\r') {
 			n--;
 		}
