@@ -267,7 +267,12 @@ send_policy(struct client *c, const char *action)
 	send_text(c, b.p, b.len);
 }
 
-/* the Postfix answer for a result, as the --on-* options map it */
+/*
+ * The Postfix answer for a result, as the --on-* options map it.  In
+ * access(5) syntax: "5NN text" rejects with that code, "DEFER_IF_PERMIT
+ * text" defers with 450; an enhanced status code may start the text.
+ * Postfix itself prefixes "<rcpt>: Recipient address rejected:".
+ */
 static void
 policy_answer(struct client *c, const struct result *r)
 {
@@ -281,22 +286,18 @@ policy_answer(struct client *c, const struct result *r)
 		buf_adds(&b, "DUNNO");
 	} else if (act == ACT_REJECT) {
 		/* the backend's own 5xx code when it gave one */
-		buf_adds(&b, "REJECT ");
 		buf_addu(&b, r->code >= 500 && r->code < 600 ? r->code : 550);
 		buf_adds(&b, r->ecode[0] == '5' ? " " : " 5.1.1");
 		buf_adds(&b, r->ecode[0] == '5' ? r->ecode : "");
-		buf_adds(&b, " <");
-		buf_add(&b, c->key, c->key_len);
-		buf_adds(&b, ">: Recipient address rejected: ");
+		buf_adds(&b, " ");
 		buf_adds(&b, verdict_token((enum verdict)r->verdict));
 		buf_adds(&b, " (");
 		buf_adds(&b, reason_token((enum reason)r->reason));
 		buf_adds(&b, ")");
 	} else {
 		/* like Postfix's unverified_recipient_tempfail_action */
-		buf_adds(&b, "DEFER_IF_PERMIT 450 4.1.1 <");
-		buf_add(&b, c->key, c->key_len);
-		buf_adds(&b, ">: Recipient address verification failed: ");
+		buf_adds(&b, "DEFER_IF_PERMIT 4.1.1 Recipient address "
+		    "verification failed: ");
 		buf_adds(&b, verdict_token((enum verdict)r->verdict));
 		buf_adds(&b, " (");
 		buf_adds(&b, reason_token((enum reason)r->reason));
@@ -484,7 +485,7 @@ bad_request(struct client *c, const char *why)
 	st.errors++;
 	logline("bad request: ", why, NULL);
 	if (c->proto == P_POLICY) {
-		send_policy(c, "DEFER_IF_PERMIT 451 4.3.5 mxprobe: malformed "
+		send_policy(c, "DEFER_IF_PERMIT 4.3.5 mxprobe: malformed "
 		    "policy request");
 	} else {
 		send_text(c, "ERROR ", 6);
@@ -681,7 +682,7 @@ on_accept(void *arg, int revents)
 		}
 	}
 	if (c == NULL) {
-		static const char busy_p[] = "action=DEFER_IF_PERMIT 451 4.3.2 "
+		static const char busy_p[] = "action=DEFER_IF_PERMIT 4.3.2 "
 		    "mxprobe: too many clients\n\n";
 		static const char busy_l[] = "ERROR too many clients\n";
 

@@ -11,13 +11,13 @@ start_serve --ttl-positive 2
 
 # the Postfix policy protocol
 check_eq "policy: unknown user rejected" "$(policy nobody@ok.test)" \
-    "action=REJECT 550 5.1.1 <nobody@ok.test>: Recipient address rejected: undeliverable (mailbox_missing)"
+    "action=550 5.1.1 undeliverable (mailbox_missing)"
 check_eq "policy: known user accepted" "$(policy alice@ok.test)" "action=DUNNO"
 check_eq "policy: catch-all accepted (risky)" "$(policy anyone@catchall.test)" "action=DUNNO"
 check_eq "policy: temporary failure deferred" "$(policy away@ok.test)" \
-    "action=DEFER_IF_PERMIT 450 4.1.1 <away@ok.test>: Recipient address verification failed: unknown (temp_failure)"
+    "action=DEFER_IF_PERMIT 4.1.1 Recipient address verification failed: unknown (temp_failure)"
 check_eq "policy: policy block never rejects" "$(policy blocked@ok.test | cut -c1-22)" "action=DEFER_IF_PERMIT"
-check_eq "policy: bad syntax rejected" "$(policy 'bad@@ok.test' | cut -c1-24)" "action=REJECT 550 5.1.1 "
+check_eq "policy: bad syntax rejected" "$(policy 'bad@@ok.test' | cut -c1-17)" "action=550 5.1.1 "
 a=$(printf 'request=smtpd_access_policy\nprotocol_state=DATA\nrecipient=nobody@ok.test\n\n' | rawpolicy 1 | head -1)
 check_eq "policy: other protocol states: no opinion" "$a" "action=DUNNO"
 a=$(printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=nobody@ok.test\n\nrequest=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=alice@ok.test\n\n' | rawpolicy 2 | grep -c '^action=')
@@ -58,9 +58,9 @@ check_eq "single flight: one RCPT" "$(grep -c 'RCPT TO:<Carol@ok.test>' "$TR")" 
 
 # malformed requests: an error answer, the server stays up
 a=$(printf 'no equals sign here\n\n' | rawpolicy 1 | head -1)
-check_eq "malformed: error answer" "$a" "action=DEFER_IF_PERMIT 451 4.3.5 mxprobe: malformed policy request"
+check_eq "malformed: error answer" "$a" "action=DEFER_IF_PERMIT 4.3.5 mxprobe: malformed policy request"
 a=$(head -c 20000 /dev/zero | tr '\0' 'a' | rawpolicy 1 | head -1)
-check_eq "over-long request: error answer" "$a" "action=DEFER_IF_PERMIT 451 4.3.5 mxprobe: malformed policy request"
+check_eq "over-long request: error answer" "$a" "action=DEFER_IF_PERMIT 4.3.5 mxprobe: malformed policy request"
 a=$({ head -c 3000 /dev/zero | tr '\0' 'b'; echo; } | "$FAKES/sockreq" "$T/lines.sock" lines 1 | head -1)
 check_eq "lines: over-long line" "$a" "ERROR line too long"
 head -c 5000 /dev/urandom | "$FAKES/sockreq" "$T/policy.sock" policy 1 2 >/dev/null 2>&1 || true

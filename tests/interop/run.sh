@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/interop/run.sh [--cleanup] - mxprobe against real Debian mail and
 # DNS servers (Postfix, postgrey, Exim, OpenSMTPD, unbound), each in its own
-# network namespace, over the case list tests/interop/cases.txt.
+# network namespace, over the case list tests/interop/cases.txt; then
+# `mxprobe serve` as the check_policy_service of a Postfix gateway in front
+# of a Postfix backend (the gateway cases at the end).
 #
 # Needs root.  Every namespace is named mxpi-*; all of them hang off one
 # bridge that lives in the namespace mxpi-net, never on the host.  Only
@@ -131,7 +133,7 @@ bgpids=""
 on_exit() {
 	# the servers first, each by its own means, so that they reap their
 	# children; then whatever is left in the namespaces
-	for p in pfx grey tls; do
+	for p in pfx grey tls gw bk; do
 		[ -f "$W/$p/data/master.lock" ] &&
 		    in_ns $p postfix -c "$W/$p" stop >/dev/null 2>&1
 	done
@@ -194,7 +196,8 @@ host_ns() {	# host_ns NAME N: namespace mxpi-NAME at NET4.N and NET6:N
 }
 host_ns dns 53 && host_ns client 10 && host_ns pfx 25 && host_ns grey 26 &&
     host_ns tls 27 && host_ns exim 28 && host_ns osmtpd 29 &&
-    host_ns dead 30 && host_ns drop 31 || die "network" "namespace setup failed"
+    host_ns dead 30 && host_ns drop 31 && host_ns gw 40 && host_ns bk 41 ||
+    die "network" "namespace setup failed"
 # the MX of drop.test swallows every packet: a connect() there times out
 in_ns drop nft -f - <<EOF || die "network" "nft in mxpi-drop failed"
 table inet mxpi {
@@ -253,6 +256,10 @@ server:
 	local-data: "aonly.test. A $NET4.25"
 	local-data: "v6.test. MX 10 mx6.v6.test."
 	local-data: "mx6.v6.test. AAAA $NET6:25"
+	local-data: "gw.test. MX 10 mx.gw.test."
+	local-data: "mx.gw.test. A $NET4.40"
+	local-data: "backend.gw.test. A $NET4.41"
+	local-data-ptr: "$NET4.40 mx.gw.test."
 	# SERVFAIL: servfail.test is forwarded to a name server that refuses
 	# every query (unbound itself on 127.0.0.1:5399, where 127/8 is
 	# refused), so unbound has no usable answer and says SERVFAIL
@@ -374,6 +381,25 @@ smtpd_tls_key_file = $W/tls.key
 smtpd_recipient_restrictions = reject_unlisted_recipient
 EOF
 printf 'alice@tls.test tls.test/alice/\n' >"$W/tls/mailboxes"
+# gateway: relays gw.test to the backend; every recipient is asked of
+# `mxprobe serve --backend` over check_policy_service, on the unix socket
+# private/mxprobe of its queue directory (docs/serve.md's recipe, with
+# --socket-owner postfix: private/ is postfix's own 0700 directory)
+postfix_conf gw mx.gw.test
+postconf -c "$W/gw" -e "relay_domains = gw.test" "virtual_mailbox_maps =" \
+    "relay_transport = relay:[$NET4.41]:25" \
+    "smtpd_recipient_restrictions = reject_unauth_destination,\
+ check_policy_service unix:private/mxprobe" \
+    "smtpd_policy_service_timeout = 100s" ||
+    die "setup" "postconf -c $W/gw failed"
+# backend: the mailboxes of gw.test
+postfix_conf bk backend.gw.test
+cat >>"$W/bk/main.cf" <<EOF
+virtual_mailbox_domains = gw.test
+smtpd_recipient_restrictions = reject_unlisted_recipient
+EOF
+printf 'alice@gw.test gw.test/alice/\nbob@gw.test gw.test/bob/\n' \
+    >"$W/bk/mailboxes"
 
 mkdir -p "$W/postgrey"
 : >"$W/postgrey/empty"
@@ -382,12 +408,20 @@ in_ns grey postgrey --inet=127.0.0.1:10023 --delay=2 --dbdir="$W/postgrey" \
     --pidfile="$W/postgrey/pid" --whitelist-clients="$W/postgrey/empty" \
     --whitelist-recipients="$W/postgrey/empty" >"$W/postgrey/log" 2>&1 &
 bgpids="$bgpids $!"
-for p in pfx grey tls; do
+for p in pfx grey tls gw bk; do
 	# script(1): postfix says why it fails only on a terminal
 	in_ns $p script -qec "postfix -c $W/$p start" /dev/null \
 	    >"$W/$p/start.log" 2>&1 ||
 	    die "postfix $p starts" "$(cat "$W/$p/start.log" "$W/$p/maillog" 2>&1)"
 done
+# mxprobe serve in the gateway's namespace, after Postfix made private/;
+# --lines on the namespace's own loopback, for "stats"
+POLSOCK=$W/gw/queue/private/mxprobe
+SERVE="serve --policy $POLSOCK --socket-owner postfix --backend $NET4.41
+    --lines 127.0.0.1:10041 --allow-private --helo mx.gw.test"
+# shellcheck disable=SC2086
+in_ns gw "$BIN" $SERVE >"$W/gw/serve.log" 2>&1 &
+bgpids="$bgpids $!"
 
 # --- Exim (unpacked exim4-daemon-light) -----------------------------------
 # run in a private mount namespace whose /etc/passwd and /etc/group (bound
@@ -484,17 +518,20 @@ while :; do
 	listening tls 25 || missing="$missing postfix-tls"
 	listening exim 25 || missing="$missing exim"
 	listening osmtpd 25 || missing="$missing opensmtpd"
+	listening gw 25 || missing="$missing postfix-gw"
+	listening bk 25 || missing="$missing postfix-backend"
+	[ -S "$POLSOCK" ] && listening gw 10041 || missing="$missing mxprobe-serve"
 	[ -z "$missing" ] && break
 	i=$((i + 1))
 	if [ $i -gt 100 ]; then
 		die "servers start" "not listening:$missing" \
-		    "$(tail -5 "$W/dns/unbound.log" "$W/dns/stderr" "$W/postgrey/log" \
+		    "$(tail -n 5 "$W/dns/unbound.log" "$W/dns/stderr" "$W/postgrey/log" \
 		    "$W"/*/maillog "$W/exim/stderr" "$W/exim/log/paniclog" \
-		    "$W/osmtpd/log" 2>/dev/null)"
+		    "$W/osmtpd/log" "$W/gw/serve.log" 2>/dev/null)"
 	fi
 	sleep 0.1
 done
-ok "servers up: unbound, postfix x3, postgrey, exim, opensmtpd"
+ok "servers up: unbound, postfix x5, postgrey, exim, opensmtpd, mxprobe serve"
 
 # --- mxprobe --------------------------------------------------------------
 # the case list without comments: address|expect|opts|swaks|what
@@ -571,6 +608,136 @@ while IFS='|' read -r addr want opts srv what; do
 done <"$W/cases"
 sed 's/^/# /' "$SW"
 
+# --- gateway: Postfix + check_policy_service -> mxprobe serve -> backend --
+# swaks to the gateway (gw.test's MX), never past RCPT; each transcript goes
+# to the swaks log, the RCPT reply into the table
+GWROWS=$W/gwrows
+: >"$GWROWS"
+gw_swaks() {	# gw_swaks ADDR WHAT: sets $reply (the reply to RCPT)
+	{
+		echo "##### gateway: $1: $2"
+		in_ns client swaks --to "$1" --from swaks@client.test \
+		    --helo client.test --quit-after RCPT --timeout 15 2>&1
+		echo
+	} >"$W/gw/swaks"
+	cat "$W/gw/swaks" >>"$SW"
+	sed 's/^/# /' "$W/gw/swaks"
+	reply=$(awk '/ [-~]> RCPT TO/ { r = 1; next }
+	    r && /^<[-~*]+ +[0-9][0-9][0-9] / { sub(/^<[-~*]+ +/, ""); print; exit }' \
+	    "$W/gw/swaks")
+	[ -n "$reply" ] || reply="(no reply to RCPT: $(grep '^\*\*\*' "$W/gw/swaks" |
+	    head -1))"
+	printf '| %s | %s | `%s` |\n' "$1" "$2" "$reply" >>"$GWROWS"
+}
+gw_stat() {	# gw_stat FIELD: a counter of mxprobe serve ("stats" over --lines)
+	in_ns gw perl -MIO::Socket::INET -e '
+	    alarm 5;
+	    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:10041",
+	        Timeout => 5) or die "connect: $!\n";
+	    print $s "stats\n";
+	    my $l = <$s>;
+	    print $l if defined $l;' | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+bk_rcpts() {	# bk_rcpts ADDR: RCPTs for ADDR the backend logged as rejected
+	grep -c "reject: RCPT from .*<$1>" "$W/bk/maillog"
+}
+gw_log() {	# the logs of the gateway's side, for a FAIL
+	tail -n 5 "$W/gw/serve.log" "$W/gw/maillog" "$W/bk/maillog" 2>&1
+}
+
+gw_swaks nobody@gw.test "unknown user at the backend"
+reject=$reply
+if grep -q 'probe nobody@gw.test undeliverable' "$W/gw/serve.log" &&
+    expr "$reply" : '5[0-9][0-9] ' >/dev/null; then
+	ok "gateway: unknown user rejected at RCPT ($reply)"
+else
+	not_ok "gateway: unknown user rejected at RCPT: 5xx, mxprobe's verdict" \
+	    "got: $reply" "$(gw_log)"
+fi
+
+gw_swaks alice@gw.test "known user at the backend"
+case $reply in
+250\ *) ok "gateway: known user accepted at RCPT ($reply)" ;;
+*) not_ok "gateway: known user accepted at RCPT" "got: $reply" "$(gw_log)" ;;
+esac
+
+# the same unknown user again: answered from mxprobe's cache, the backend
+# is not asked a second time
+hits=$(gw_stat cache_hits)
+probes=$(gw_stat probes)
+gw_swaks nobody@gw.test "unknown user again (mxprobe's cache)"
+hits2=$(gw_stat cache_hits)
+probes2=$(gw_stat probes)
+n=$(bk_rcpts nobody@gw.test)
+case $reply in
+5[0-9][0-9]\ *)
+	if [ "$hits2" = $((hits + 1)) ] && [ "$probes2" = "$probes" ] &&
+	    [ "$n" = 1 ]; then
+		ok "gateway: repeated unknown user rejected from the cache\
+ (cache_hits $hits -> $hits2, probes $probes, backend asked once)"
+	else
+		not_ok "gateway: repeated unknown user answered from the cache" \
+		    "cache_hits $hits -> $hits2, probes $probes -> $probes2" \
+		    "backend rejected RCPT <nobody@gw.test> $n times (want 1)"
+	fi ;;
+*) not_ok "gateway: repeated unknown user rejected at RCPT" "got: $reply" \
+    "$(gw_log)" ;;
+esac
+
+# the backend down (stopped; nothing listens at .41:25, connections are
+# refused): an address not in the cache is deferred, never rejected
+in_ns bk postfix -c "$W/bk" stop >/dev/null 2>&1
+i=0
+while listening bk 25 && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+gw_swaks carol@gw.test "backend down (postfix stop), address not cached"
+case $reply in
+4[0-9][0-9]\ *)
+	if grep -q 'probe carol@gw.test unknown' "$W/gw/serve.log"; then
+		ok "gateway: backend down -> deferred at RCPT ($reply)"
+	else
+		not_ok "gateway: backend down -> deferred by mxprobe" \
+		    "got: $reply, but mxprobe logged no unknown verdict" "$(gw_log)"
+	fi ;;
+*) not_ok "gateway: backend down -> 4xx at RCPT, never 5xx" "got: $reply" \
+    "$(gw_log)" ;;
+esac
+defer=$reply
+gw_swaks alice@gw.test "backend down, known user (in mxprobe's cache)"
+case $reply in
+250\ *) ok "gateway: backend down, cached known user still accepted ($reply)" ;;
+*) not_ok "gateway: backend down, cached known user accepted" "got: $reply" \
+    "$(gw_log)" ;;
+esac
+# the codes Postfix gives are mxprobe's own: 550 5.1.1 for an unknown user,
+# 450 4.1.1 for a failed probe, and Postfix's "<rcpt>: Recipient address
+# rejected: " prefix once (see access(5): "REJECT text" replies with
+# access_map_reject_code 554 and 5.7.1 unless the text starts with an
+# enhanced status code; "550 5.1.1 text" and "DEFER_IF_PERMIT 4.1.1 text"
+# give exactly those codes)
+case $reject in
+"550 5.1.1 <nobody@gw.test>: Recipient address rejected: undeliverable"*)
+	r1=1 ;;
+*)	r1=0 ;;
+esac
+case $defer in
+"450 4.1.1 <carol@gw.test>: Recipient address rejected: "*"rejected:"*) r2=0 ;;
+"450 4.1.1 <carol@gw.test>: Recipient address rejected: "*) r2=1 ;;
+*)	r2=0 ;;
+esac
+if [ $r1 = 1 ] && [ $r2 = 1 ]; then
+	ok "gateway: Postfix replies with mxprobe's codes (550 5.1.1, 450 4.1.1)"
+else
+	not_ok "gateway: Postfix replies with mxprobe's codes (550 5.1.1, 450 4.1.1)" \
+	    "unknown user: $reject" "backend down: $defer" \
+	    "Postfix takes \"REJECT 550 5.1.1 text\" as REJECT + free text (554 5.7.1);" \
+	    "\"550 5.1.1 text\" and \"DEFER_IF_PERMIT 4.1.1 text\" keep the codes (access(5))"
+fi
+echo "# mxprobe $(printf "%s" "$SERVE" | tr -s " \n\t" "   "):"
+sed 's/^/# serve: /' "$W/gw/serve.log"
+
 # --- a table for docs/interop.md ------------------------------------------
 TBL=$TOP/build/test-logs/interop-table.md
 {
@@ -598,6 +765,10 @@ TBL=$TOP/build/test-logs/interop-table.md
 		IFS='|' read -r dns words <"$W/row"
 		echo "| $addr | ${opts:-} | $dns | $words | $got |"
 	done <"$W/verdicts"
+	echo
+	echo "| address (via mx.gw.test) | case | gateway's reply to RCPT |"
+	echo "|---|---|---|"
+	cat "$GWROWS"
 } >"$TBL"
 
 echo "$pass passed, $fail failed"
