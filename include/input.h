@@ -6,7 +6,9 @@
  * line that is empty, only spaces and tabs, or starts with "#" (after
  * optional spaces) is skipped.  A line longer than INPUT_LINE_MAX is not
  * cut silently: it comes out once, with too_long set and its first
- * INPUT_LINE_MAX bytes, and the rest of it is skipped.  NUL and lone CR
+ * INPUT_LINE_MAX bytes, and the rest of it is skipped (an over-long line
+ * whose first INPUT_LINE_MAX bytes are blank or a comment is skipped
+ * whole, whatever follows).  NUL and lone CR
  * bytes stay in the line for the address parser to refuse.
  * From arguments: each argument is one address, nothing skipped.
  *

@@ -3,7 +3,8 @@
  *
  * Invariants: off <= len <= INPUT_BUF; when input_next() returns AGAIN
  * the unread tail has been moved to the front and is at most
- * INPUT_LINE_MAX bytes, so input_fill() always has room to read into.
+ * INPUT_LINE_MAX + 1 bytes (a full line and its CR), so input_fill()
+ * always has room to read into.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -97,13 +98,17 @@ input_next(struct input *in, struct input_line *line)
 				}
 				return in->err ? INPUT_ERROR : INPUT_AGAIN;
 			}
-			if (avail > INPUT_LINE_MAX) {
-				/* over-long: report it now, skip the rest */
+			if (avail > INPUT_LINE_MAX + 1) {
+				/*
+				 * over-long even less a CR: report it now,
+				 * skip the rest; judged blank by the bytes
+				 * reported, however the reads fell
+				 */
 				in->skipping = 1;
 				in->skipped = avail;
 				in->off = in->len = 0;
 				in->lineno++;
-				if (skippable(p, avail)) {
+				if (skippable(p, INPUT_LINE_MAX)) {
 					continue;
 				}
 				line->s = p;
@@ -138,7 +143,7 @@ input_next(struct input *in, struct input_line *line)
 		if (n > 0 && p[n - 1] == '\r') {
 			n--;
 		}
-		if (skippable(p, n)) {
+		if (skippable(p, n > INPUT_LINE_MAX ? INPUT_LINE_MAX : n)) {
 			continue;
 		}
 		line->s = p;

@@ -1,0 +1,92 @@
+# tests/lib/chaos.sh - the chaos run, sourced by tests/integration/chaos.sh
+# (CI size) and tests/full/chaos.sh (full size) after tests/lib/lib.sh.
+#
+# chaos NDOMAINS PER_DOMAIN: a world (tests/lib/gen-world.sh) whose
+# domains each draw a kind at random (seed printed; MXP_CHAOS_SEED=N
+# repeats a run) from normal, catch-all, greylisting, 421 at the banner,
+# blackhole, no PIPELINING, and the faults: drop at a random stage (d),
+# RST at RCPT (e, x), slow drip (s), slow host (w), 451 at every RCPT (4),
+# 421 mid-session (z).  Checks: exactly one result per input (count and
+# identity), each the verdict its host's script implies (gen-world.sh
+# gives "a|b" where a race decides: a drop at the banner), exit status 3,
+# no crash or sanitizer report, no client protocol violation, no DATA;
+# fds open at exit as many as after a one-address run; peak RSS of the
+# run no more than 1 MB over a run of a tenth of its input (skipped
+# under qemu and ASan: not the real allocator).
+# Figures go to stdout as "# chaos: ..." lines (docs/reliability.md).
+
+CHAOS_KINDS=nnnnncgrbpxdesw4z
+CHAOS_OPTS="--greylist-delay 2 --banner-timeout 2 --reply-timeout 2 --timeout 8 --concurrency 64"
+
+chaos() {
+	_nd=$1
+	_per=$2
+	_seed=${MXP_CHAOS_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+	echo "# chaos: seed $_seed (MXP_CHAOS_SEED=$_seed repeats this world)"
+	sh "$TOP/tests/lib/gen-world.sh" "$T/w" "$_nd" "$_per" 0 "$CHAOS_KINDS" "$_seed"
+	start_dns "$T/w/world.zone"
+	start_smtp "$T/w/world.smtp"
+	_cn=$(wc -l <"$T/w/list.txt" | tr -d ' ')
+	echo "# chaos: kinds $(awk '{ print $2, $3 }' "$T/w/expect.txt" | sort | uniq -c | tr -s ' \n' '  ')"
+
+	_rss=0
+	[ -z "$MXP_QEMU" ] && [ "$MXP_SAN" = 0 ] && _rss=1
+	_t0=$(date +%s)
+	if [ $_rss = 1 ]; then
+		MXPROBE="$FAKES/peakrss $T/rss.full $MXP_BIN" \
+		    MXPROBE_FD_CHECK=1 probe $CHAOS_OPTS -f "$T/w/list.txt"
+	else
+		MXPROBE_FD_CHECK=1 probe $CHAOS_OPTS -f "$T/w/list.txt"
+	fi
+	_t1=$(date +%s)
+	cp "$T/out" "$T/chaos.out"
+	cp "$T/err" "$T/chaos.err"
+	echo "# chaos: $_cn inputs over $_nd domains in $((_t1 - _t0)) s, exit $rc"
+	check_eq "chaos: exit 3 (some unknown), no crash" "$rc" 3
+	check_eq "chaos: no sanitizer report" \
+	    "$(grep -c 'Sanitizer\|runtime error' "$T/err" || true)" 0
+	check_eq "chaos: $_cn inputs, $_cn results" "$(wc -l <"$T/out" | tr -d ' ')" "$_cn"
+	cut -f1 "$T/out" | sort >"$T/got.addr"
+	sort "$T/w/list.txt" >"$T/want.addr"
+	check_file "chaos: every input exactly once" "$T/got.addr" "$T/want.addr"
+
+	# every verdict as the host's script says ("a|b": either reason)
+	awk -F'\t' 'NR == FNR { split($0, w, " "); want[w[1]] = w[2] " " w[3]; next }
+	    { split(want[$1], e, " "); n = split(e[2], alt, "|"); okr = 0
+	      for (i = 1; i <= n; i++) if ($3 == alt[i]) okr = 1
+	      if ($2 != e[1] || !okr) print $1 ": got " $2 " " $3 ", want " want[$1] }' \
+	    "$T/w/expect.txt" "$T/out" >"$T/wrong"
+	check_eq "chaos: every verdict as the host's script says" \
+	    "$(wc -l <"$T/wrong" | tr -d ' ') wrong$(head -5 "$T/wrong" | tr '\n' ';')" "0 wrong"
+	echo "# chaos: results $(cut -f2,3 "$T/out" | sort | uniq -c | tr -s ' \t\n' '   ')"
+
+	check_eq "chaos: never DATA" "$(grep -c '! DATA sent' "$TR" || true)" 0
+	check_eq "chaos: no client protocol violation" \
+	    "$(grep ' ! ' "$TR" | head -3)" ""
+
+	# descriptors: as many open at exit as after a one-address run
+	_fd=$(sed -n 's/^mxprobe: fds open at exit: //p' "$T/chaos.err")
+	_one=$(awk '$2 == "deliverable" { print $1; exit }' "$T/w/expect.txt")
+	echo "$_one" >"$T/one.txt"	# from a file too: same descriptors
+	MXPROBE_FD_CHECK=1 probe $CHAOS_OPTS -f "$T/one.txt"
+	_fd1=$(sed -n 's/^mxprobe: fds open at exit: //p' "$T/err")
+	echo "# chaos: fds open at exit $_fd (one-address run: $_fd1)"
+	check "chaos: fd count printed ($_fd)" test -n "$_fd"
+	check_eq "chaos: no fd leaked (open at exit as after one address)" "$_fd" "$_fd1"
+
+	# memory: flat in the number of inputs
+	if [ $_rss = 1 ]; then
+		_nds=$((_nd / 10))
+		awk -v m="$_nds" '{ d = $0; sub(/.*@d/, "", d); sub(/\..*/, "", d)
+		    if (d + 0 < m) print }' "$T/w/list.txt" >"$T/small.txt"
+		MXPROBE="$FAKES/peakrss $T/rss.small $MXP_BIN" \
+		    probe $CHAOS_OPTS -f "$T/small.txt"
+		_rs=$(cat "$T/rss.small")
+		_rf=$(cat "$T/rss.full")
+		echo "# chaos: peak RSS $_rs KiB ($(wc -l <"$T/small.txt" | tr -d ' ') inputs) vs $_rf KiB ($_cn inputs)"
+		check "chaos: RSS flat: $_rf KiB for $_cn inputs, $_rs KiB for a tenth" \
+		    test "$_rf" -le $((_rs + 1024))
+	else
+		echo "SKIP chaos: RSS (qemu or ASan: not the real allocator)"
+	fi
+}
