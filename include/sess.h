@@ -34,6 +34,9 @@ void	sess_start(struct sess *s, struct dom *d, struct item **items,
 /* a lingering session: take the domain's next batch now */
 void	sess_wake(struct sess *s);
 
+/* no more work is coming: lingering sessions say QUIT now */
+void	sess_quit_idle(void);
+
 /* the domain a session belongs to */
 struct dom *sess_dom(const struct sess *s);
 

@@ -1412,7 +1412,11 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 		}
 		if (in_eof && held == NULL && items_used == 0 &&
 		    ring_pending(ring) == 0 && out_pending(out) == 0) {
-			break;
+			/* every result is out: end the sessions with QUIT */
+			if (sess_active() == 0) {
+				break;
+			}
+			sess_quit_idle();
 		}
 		kick_ready();
 		if (in_h >= 0) {

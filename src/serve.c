@@ -38,6 +38,7 @@
 #include "policy.h"
 #include "result.h"
 #include "serve.h"
+#include "sess.h"
 #include "util.h"
 
 enum proto { P_POLICY, P_LINES };
@@ -976,7 +977,10 @@ serve_run(const struct config *c)
 				eng_abort(R_INTERRUPTED, "shutting down");
 			}
 			if (eng_in_flight() == 0 && !busy_clients()) {
-				break;
+				if (sess_active() == 0) {
+					break;
+				}
+				sess_quit_idle();
 			}
 		}
 		if (loop_once(draining ? 100 : -1) != 0) {

@@ -139,6 +139,14 @@ struct sess {
 #if MXP_TLS
 	struct tls	*tls;
 #endif
+	/*
+	 * Bumped by every new connection, start and end of the slot: a
+	 * handler holding bytes of one connection stops feeding them as
+	 * soon as the slot has moved on (the next address, or a new
+	 * session started in the same slot from the engine's callbacks).
+	 * Not cleared by sess_start().
+	 */
+	uint32_t	 epoch;
 };
 
 static struct sess	*pool;
@@ -494,6 +502,7 @@ connect_next(struct sess *s)
 	int			 fd;
 
 	close_fd(s);
+	s->epoch++;
 	s->closing = 0;
 	s->caps = 0;
 	s->ehlo_ok = 0;
@@ -702,6 +711,8 @@ take_more(struct sess *s, int may_linger)
 	for (i = 0; i < s->nrcpt; i++) {
 		s->rcpt[i]->attempts++;
 	}
+	/* --timeout is per attempt at an address: a new batch, a new budget */
+	s->budget_end = loop_now() + eng_cfg()->address_ms;
 	s->rset = 1;
 	return (s->caps & CAP_PIPELINING) ? SESS_MAIL : SESS_RSET;
 }
@@ -1102,13 +1113,22 @@ sess_on_reply(struct sess *s, const struct reply *r)
 	}
 	if (s->closing) {
 		if (s->fail.reason == R_NONE) {
-			fail_set(s, verdict_ratelimit(r) ? R_RATE_LIMITED :
-			    R_TEMP_FAILURE, r, "server closing (421)");
+			/* what the 421 means where it came (docs/verdicts.md) */
+			v = verdict_smtp(cmd == C_RCPT || cmd == C_CA ?
+			    STAGE_RCPT : sess_info[s->state].stage, r);
+			fail_set(s, v == R_NONE || v == R_ACCEPTED ?
+			    R_TEMP_FAILURE : v, r, "server closing (421)");
 		}
 		sess_enter(s, end_transaction(s));
 		return;
 	}
 	if (s->npend > 0) {
+		/*
+		 * Each reply of a pipelined group has its own --reply-timeout
+		 * (still within the attempt's --timeout): a slow server that
+		 * answers in order is slow, not dead.
+		 */
+		set_deadline(s);
 		return;
 	}
 	sess_enter(s, s->state == SESS_RCPT ? SESS_RCPT : end_transaction(s));
@@ -1230,6 +1250,7 @@ on_data(struct sess *s, const char *p, size_t n)
 {
 	struct reply	 r;
 	size_t		 used;
+	uint32_t	 epoch = s->epoch;
 
 	if ((s->state == SESS_MAIL || s->state == SESS_RCPT) && s->npend > 0 &&
 	    replies_in(s, p, n) > s->npend) {
@@ -1238,7 +1259,8 @@ on_data(struct sess *s, const char *p, size_t n)
 		sess_enter(s, SESS_DONE);
 		return;
 	}
-	while (n > 0 && s->state != SESS_DONE && s->fd >= 0) {
+	while (n > 0 && s->state != SESS_DONE && s->fd >= 0 &&
+	    s->epoch == epoch) {
 		switch (reply_feed(&s->rp, p, n, &used, &r)) {
 		case REPLY_MORE:
 			return;
@@ -1276,6 +1298,7 @@ on_io(void *arg, int revents)
 	ssize_t		 n;
 	int		 err = 0;
 	socklen_t	 el = sizeof(err);
+	uint32_t	 epoch;
 
 	if (s->state == SESS_CONNECT) {
 		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
@@ -1342,8 +1365,9 @@ on_io(void *arg, int revents)
 			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
 			return;
 		}
+		epoch = s->epoch;
 		on_data(s, buf, (size_t)n);
-		if (s->fd < 0 || s->state == SESS_DONE ||
+		if (s->epoch != epoch || s->fd < 0 || s->state == SESS_DONE ||
 		    s->state == SESS_CONNECT || s->state == SESS_TLS) {
 			return;
 		}
@@ -1407,6 +1431,7 @@ sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
 
 	MXP_ASSERT(!s->used && n <= RCPT_MAX);
 	memset(s, 0, offsetof(struct sess, tx));
+	s->epoch++;
 	s->used = 1;
 	s->fd = -1;
 	s->ioh = -1;
@@ -1442,6 +1467,7 @@ sess_finish(struct sess *s)
 
 	timer_stop(&s->timer);
 	close_fd(s);
+	s->epoch++;
 	eng_linger(s->dom, NULL);
 	for (i = 0; i < s->nrcpt; i++) {
 		if (!s->answered[i]) {
@@ -1465,6 +1491,20 @@ sess_finish(struct sess *s)
 		    "session ended without a reply", 29);
 	}
 	eng_on_sess_end(s, left, n, &s->fail);
+}
+
+/* see sess.h */
+void
+sess_quit_idle(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < npool; i++) {
+		if (pool[i].used && pool[i].state == SESS_LINGER) {
+			eng_linger(pool[i].dom, NULL);
+			sess_enter(&pool[i], SESS_QUIT);
+		}
+	}
 }
 
 /* see sess.h */
