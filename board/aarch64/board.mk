@@ -12,3 +12,6 @@ USE_MUSL      := 1
 QEMU          := qemu-aarch64-static
 OBJDUMP       := aarch64-linux-gnu-objdump
 DEB_PACKAGES  := gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user-static make patch file bzip2 xz-utils
+# OpenWrt package architecture for make ipk (filogic, cortexa53 and
+# cortexa72 use their own names, e.g. aarch64_cortex-a53: IPK_ARCH=...)
+IPK_ARCH      := aarch64_generic

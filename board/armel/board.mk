@@ -13,3 +13,6 @@ DEB_PACKAGES  := gcc-arm-linux-gnueabi binutils-arm-linux-gnueabi qemu-user-stat
 # "mxprobe audit" is left out of this small router board (about 115 KB):
 # build with AUDIT=1 to include it.
 AUDIT_DEFAULT := 0
+# OpenWrt package architecture for make ipk: mxs, at91 sam9x;
+# kirkwood and orion are arm_xscale (IPK_ARCH=arm_xscale)
+IPK_ARCH      := arm_arm926ej-s

@@ -14,3 +14,5 @@ DEB_PACKAGES  := gcc-mips-linux-gnu binutils-mips-linux-gnu qemu-user-static mak
 # "mxprobe audit" is left out of this small router board (about 115 KB):
 # build with AUDIT=1 to include it.
 AUDIT_DEFAULT := 0
+# OpenWrt package architecture for make ipk: ath79
+IPK_ARCH      := mips_24kc

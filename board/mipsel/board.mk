@@ -17,3 +17,6 @@ DEB_PACKAGES  := gcc-mipsel-linux-gnu binutils-mipsel-linux-gnu qemu-user-static
 # "mxprobe audit" is left out of this small router board (about 115 KB):
 # build with AUDIT=1 to include it.
 AUDIT_DEFAULT := 0
+# OpenWrt package architecture for make ipk: ramips mt76x8/mt7620;
+# mt7621 is mipsel_24kc too
+IPK_ARCH      := mipsel_24kc

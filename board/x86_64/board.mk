@@ -12,3 +12,5 @@ USE_MUSL      := 1
 QEMU          :=
 OBJDUMP       := objdump
 DEB_PACKAGES  := gcc binutils make patch file bzip2 xz-utils
+# OpenWrt package architecture (opkg print-architecture) for make ipk
+IPK_ARCH      := x86_64

@@ -15,6 +15,7 @@ have strace || need="$need strace"
 have openssl || need="$need openssl"
 [ -e /usr/include/openssl/ssl.h ] || need="$need libssl-dev"
 have nc || need="$need netcat-openbsd"
+have shellcheck || need="$need shellcheck"
 
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
