@@ -1,0 +1,26 @@
+#!/bin/sh
+# tests/cli/size.sh - the variant's stripped binary against its flash
+# budget in board/size-budget (the same check as "make size-check").
+# The ASan build is not a shipped binary: skipped.
+set -eu
+. "$TOP/tests/lib/lib.sh"
+
+case $MXP_VARIANT in
+*-san | host*)
+	echo "SKIP size $MXP_VARIANT: sanitizer build, not shipped"
+	;;
+*)
+	set +e
+	sh "$TOP/board/size-check.sh" "$MXP_VARIANT" "$MXP_BIN" >"$T/size"
+	set -e
+	# size-check.sh prints the ok/FAIL line itself: count it here
+	cat "$T/size"
+	if grep -q '^ok ' "$T/size"; then
+		_pass=$((_pass + 1))
+	else
+		_fail=$((_fail + 1))
+	fi
+	;;
+esac
+
+done_testing
