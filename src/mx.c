@@ -584,11 +584,17 @@ on_mx(struct dns_ctx *c, struct dns_rr_mx *rr, void *data)
 	done_one(job);
 }
 
+/*
+ * An A or AAAA answer (or its failure) for one host: rr is the udns
+ * result to free, NULL on failure; the other fields are its members.
+ */
 static void
-on_a4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
+on_addrs(struct dns_ctx *c, struct mx_q *q, void *rr, const char *cname,
+    const char *qname, unsigned ttl, int nrr, const uint8_t *addrs, int fam)
 {
-	struct mx_q	*q = data;
 	struct mx_job	*job = q->job;
+	size_t		 alen = fam == 4 ? 4 : 16;
+	uint8_t		*n = fam == 4 ? &job->n4[q->host] : &job->n6[q->host];
 	int		 i;
 
 	q->q = NULL;
@@ -597,55 +603,49 @@ on_a4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
 		    dns_status(c) != DNS_E_NODATA) {
 			failed(q, dns_status(c));
 		}
-	} else {
-		ttl_min(job, rr->dnsa4_ttl);
-		/* RFC 2181 10.3: an MX must not name an alias */
-		if (strcasecmp(rr->dnsa4_cname, rr->dnsa4_qname) != 0) {
-			job->res->host[q->host].flags |= MXH_CNAME;
-		}
-		for (i = 0; i < rr->dnsa4_nrr; i++) {
-			if (job->n4[q->host] == HOST_ADDRS) {
-				job->res->flags |= MX_F_CUT;
-				break;
-			}
-			memcpy(job->a4[q->host][job->n4[q->host]++],
-			    &rr->dnsa4_addr[i], 4);
-		}
-		free(rr);
+		done_one(job);
+		return;
 	}
+	ttl_min(job, ttl);
+	/* RFC 2181 10.3: an MX must not name an alias */
+	if (strcasecmp(cname, qname) != 0) {
+		job->res->host[q->host].flags |= MXH_CNAME;
+	}
+	for (i = 0; i < nrr; i++) {
+		if (*n == HOST_ADDRS) {
+			job->res->flags |= MX_F_CUT;
+			break;
+		}
+		memcpy(fam == 4 ? job->a4[q->host][*n] : job->a6[q->host][*n],
+		    addrs + (size_t)i * alen, alen);
+		(*n)++;
+	}
+	free(rr);
 	done_one(job);
+}
+
+static void
+on_a4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
+{
+	if (rr == NULL) {
+		on_addrs(c, data, NULL, NULL, NULL, 0, 0, NULL, 4);
+	} else {
+		on_addrs(c, data, rr, rr->dnsa4_cname, rr->dnsa4_qname,
+		    rr->dnsa4_ttl, rr->dnsa4_nrr,
+		    (const uint8_t *)rr->dnsa4_addr, 4);
+	}
 }
 
 static void
 on_a6(struct dns_ctx *c, struct dns_rr_a6 *rr, void *data)
 {
-	struct mx_q	*q = data;
-	struct mx_job	*job = q->job;
-	int		 i;
-
-	q->q = NULL;
 	if (rr == NULL) {
-		if (dns_status(c) != DNS_E_NXDOMAIN &&
-		    dns_status(c) != DNS_E_NODATA) {
-			failed(q, dns_status(c));
-		}
+		on_addrs(c, data, NULL, NULL, NULL, 0, 0, NULL, 6);
 	} else {
-		ttl_min(job, rr->dnsa6_ttl);
-		/* RFC 2181 10.3: an MX must not name an alias */
-		if (strcasecmp(rr->dnsa6_cname, rr->dnsa6_qname) != 0) {
-			job->res->host[q->host].flags |= MXH_CNAME;
-		}
-		for (i = 0; i < rr->dnsa6_nrr; i++) {
-			if (job->n6[q->host] == HOST_ADDRS) {
-				job->res->flags |= MX_F_CUT;
-				break;
-			}
-			memcpy(job->a6[q->host][job->n6[q->host]++],
-			    &rr->dnsa6_addr[i], 16);
-		}
-		free(rr);
+		on_addrs(c, data, rr, rr->dnsa6_cname, rr->dnsa6_qname,
+		    rr->dnsa6_ttl, rr->dnsa6_nrr,
+		    (const uint8_t *)rr->dnsa6_addr, 6);
 	}
-	done_one(job);
 }
 
 static void
