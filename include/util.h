@@ -78,6 +78,13 @@ void	util_assert_fail(const char *file, int line, const char *what);
  */
 void	ip_text(int family, const uint8_t *a, char *out, size_t cap);
 
+/*
+ * xorshift64* (Vigna): 32 random bits from *state, which must not be 0.
+ * For choices that need no secrecy's strength but must replay under
+ * --seed: MX shuffling, catch-all probe names.
+ */
+uint32_t util_rand(uint64_t *state);
+
 /* decimal parsing with bounds; 0 on success, -1 on garbage or range */
 int	parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -111,10 +111,7 @@ eng_on_hello(struct sess *s, const struct hello *h, const struct fact *fail)
 static uint32_t
 rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
+	return util_rand(&rng_state);
 }
 
 /* the domain table's hash: the shard hash (domains are lower case) */

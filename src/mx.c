@@ -73,10 +73,7 @@ static void start(struct mx_res *res, struct mx_job *job);
 static uint32_t
 rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
+	return util_rand(&rng_state);
 }
 
 static void

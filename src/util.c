@@ -273,3 +273,13 @@ ip_text(int family, const uint8_t *a, char *out, size_t cap)
 	}
 	buf_nul(&b);
 }
+
+/* see util.h */
+uint32_t
+util_rand(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (uint32_t)((*s * 0x2545F4914F6CDD1DULL) >> 32);
+}
