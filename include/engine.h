@@ -27,7 +27,7 @@
 #include "verdict.h"
 
 #define RCPT_MAX	32	/* --rcpt-per-session upper bound */
-#define SESS_TX_CAP	4096	/* one pipelined MAIL + RCPT... write */
+#define SESS_TX_CAP	2048	/* one pipelined MAIL + RCPT... write */
 
 enum item_state {
 	ITEM_FREE,
@@ -58,22 +58,24 @@ struct item {
 	uint64_t	 seq;
 	uint64_t	 line;
 	int64_t		 t0;		/* admission */
-	struct addr	 a;
 	uint16_t	 text_len;
 	uint32_t	 full_len;
 	uint8_t		 cut;
 	uint8_t		 attempts;	/* SMTP sessions */
 	uint8_t		 greylisted;	/* retries used */
 	uint8_t		 role;
+	uint8_t		 utf8;		/* the local part is UTF-8 */
+	uint8_t		 local_len;
 	int64_t		 retry_at;	/* ITEM_RETRY: not before */
-	char		 text[RES_ADDR_MAX];
 	struct dom	*dom;
 	struct item	*next;		/* domain queue or free list */
 	struct item	*anext, *aprev;	/* all items of the domain */
 	struct item	*leader;	/* ITEM_FOLLOWER: whose result to copy */
 	void		*tag;		/* serve: whom the result is for */
 	struct item	*followers;	/* duplicates of this one (via next) */
-	struct fact	 fact;
+	/* the local part as given (the domain is dom->name) */
+	char		 local[ADDR_LOCAL_MAX + 1];
+	char		 text[RES_ADDR_MAX];	/* the input, for the result */
 };
 
 enum dom_state {
@@ -108,6 +110,7 @@ struct dom {
 	uint8_t		 ready_q;	/* on the engine's ready list */
 	struct sess	*linger;	/* an open session waiting for work */
 	struct timer	 retry;		/* greylisted items' next try */
+	int64_t		 retry_first;	/* the earliest item of that burst */
 	struct timer	 gather;	/* a batch's gathering window */
 	uint16_t	 nq;		/* items in the queue */
 	uint8_t		 gathered;	/* the window has passed */

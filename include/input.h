@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define INPUT_LINE_MAX	1024	/* far over any valid path (256) */
-#define INPUT_BUF	65536
+#define INPUT_BUF	16384
 
 struct input_line {
 	const char	*s;		/* valid until the next input_* call */

@@ -25,7 +25,7 @@ enum out_fmt {
 };
 
 #define OUT_LINE_MAX	8192	/* worst case: every byte of every field escaped */
-#define OUT_BUF		65536
+#define OUT_BUF		16384
 
 struct out {
 	int		 fd;

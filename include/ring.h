@@ -92,8 +92,17 @@ struct ring {
 int	ring_init(struct ring *r, size_t cap, int ordered);
 void	ring_free(struct ring *r);
 
-/* may one more address be admitted? */
+/*
+ * May one more address be admitted?  In input order each address holds
+ * its slot from admission on, so the ring bounds what is in progress.
+ * In completion order a result takes a slot only when it is done: there
+ * is always room, but ring_full() must be false for ring_claim(); the
+ * caller writes results out (blocking if need be) until it is.
+ */
 int	ring_room(const struct ring *r);
+int	ring_full(const struct ring *r);
+/* completion order, the output is dead: a result that had nowhere to go */
+void	ring_drop(struct ring *r);
 
 /* admit one address: returns its sequence number (ring_room() first) */
 uint64_t ring_admit(struct ring *r);

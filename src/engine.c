@@ -48,8 +48,14 @@ static struct ring	*ring;
 static struct out	*out;
 static struct input	*in;
 
+/*
+ * The item pool: items[0..items_hw) have been used at least once, the
+ * freed ones are on free_items; the rest is untouched (not resident).
+ */
 static struct item	*items, *free_items;
-static size_t		 nitems, items_used;
+static size_t		 nitems, items_used, items_hw;
+
+#define ITEM_ROOM()	(free_items != NULL || items_hw < nitems)
 static struct dom	*doms;
 static size_t		 ndoms, doms_used;
 static struct dom	**htab;
@@ -57,8 +63,10 @@ static size_t		 hmask;
 static struct dom	*idle_head, *idle_tail;
 static struct dom	*ready_head, *ready_tail;
 static struct item	*held;
+static struct addr	 held_a;	/* held's parsed address */
 static eng_sink_fn	*sink;		/* serve: results go here */
 static struct result	 scratch;	/* serve: the result being sent */
+static unsigned		 pump(void);
 
 static int		 in_eof, in_reg, in_h = -1, out_h = -1;
 static int		 stopping, write_failed, read_failed;
@@ -393,9 +401,8 @@ mx_detail(const struct mx_res *mx, struct buf *b)
 }
 
 static void
-fill_result(struct result *res, const struct item *it)
+fill_result(struct result *res, const struct item *it, const struct fact *f)
 {
-	const struct fact	*f = &it->fact;
 	const struct dom	*d = it->dom;
 	struct buf		 b;
 	enum reason		 r = (enum reason)f->reason;
@@ -410,7 +417,7 @@ fill_result(struct result *res, const struct item *it)
 	if (it->role) {
 		res->flags |= RES_F_ROLE;
 	}
-	memcpy(res->domain, it->a.domain, it->a.domain_len + 1);
+	str_copy(res->domain, sizeof(res->domain), d->name, strlen(d->name));
 	if (r == R_ACCEPTED && d->catch_all == 1) {
 		r = R_CATCH_ALL;
 	}
@@ -460,9 +467,39 @@ item_free(struct item *it)
 	items_used--;
 }
 
-/* the one result of it (and copies for its duplicates) */
+/*
+ * The ring slot for result seq.  In completion order a full ring is
+ * written out first, blocking on the output if need be (a slow reader
+ * slows us down, nothing is lost).  If the output is dead the result
+ * has nowhere to go: it is counted and lands in scratch.
+ */
+static struct result *
+slot_get(uint64_t seq)
+{
+	while (ring_full(ring) && !write_failed) {
+		if (pump() == 0 && out_flush(out, 1) != 0) {
+			write_failed = 1;
+		}
+	}
+	if (ring_full(ring)) {
+		ring_drop(ring);
+		memset(&scratch, 0, offsetof(struct result, addr));
+		return &scratch;
+	}
+	return ring_claim(ring, seq);
+}
+
 static void
-complete(struct item *it)
+slot_put(struct result *res)
+{
+	if (res != &scratch) {
+		ring_commit(ring, res);
+	}
+}
+
+/* the one result of it, as f says (and copies for its duplicates) */
+static void
+complete(struct item *it, const struct fact *f0)
 {
 	struct result	*res, *r2;
 	struct item	*f, *fnext;
@@ -472,13 +509,13 @@ complete(struct item *it)
 		memset(res, 0, sizeof(*res));
 		res->catch_all = -1;
 	} else {
-		res = ring_claim(ring, it->seq);
+		res = slot_get(it->seq);
 	}
-	fill_result(res, it);
+	fill_result(res, it, f0);
 	if (sink != NULL) {
 		sink(it->tag, res);
 	} else {
-		ring_commit(ring, res);
+		slot_put(res);
 	}
 	for (f = it->followers; f != NULL; f = fnext) {
 		fnext = f->next;
@@ -489,10 +526,12 @@ complete(struct item *it)
 			item_free(f);
 			continue;
 		}
-		r2 = ring_claim(ring, f->seq);
-		memcpy((char *)r2 + offsetof(struct result, addr_len),
-		    (char *)res + offsetof(struct result, addr_len),
-		    sizeof(*res) - offsetof(struct result, addr_len));
+		r2 = slot_get(f->seq);
+		if (r2 != res) {
+			memcpy((char *)r2 + offsetof(struct result, addr_len),
+			    (char *)res + offsetof(struct result, addr_len),
+			    sizeof(*res) - offsetof(struct result, addr_len));
+		}
 		memcpy(r2->addr, f->text, f->text_len);
 		r2->addr_len = f->text_len;
 		r2->addr_full_len = f->full_len;
@@ -500,7 +539,7 @@ complete(struct item *it)
 		r2->flags = (uint8_t)((res->flags & ~RES_F_CUT) | RES_F_DUP |
 		    (f->cut ? RES_F_CUT : 0));
 		r2->elapsed_ms = (uint32_t)(loop_now() - f->t0);
-		ring_commit(ring, r2);
+		slot_put(r2);
 		detach(f);
 		item_free(f);
 	}
@@ -512,8 +551,10 @@ complete(struct item *it)
 static void
 complete_with(struct item *it, enum reason r, const char *detail)
 {
-	fact_set(&it->fact, r, detail);
-	complete(it);
+	struct fact	 f;
+
+	fact_set(&f, r, detail);
+	complete(it, &f);
 }
 
 /* what a DNS outcome means, for the detail column */
@@ -624,7 +665,7 @@ on_dns(void *arg, struct mx_res *res)
 }
 
 static void
-resolve(struct dom *d, struct item *it)
+resolve(struct dom *d, struct item *it, const struct addr *a)
 {
 	d->state = DOM_DNS;
 	it->state = ITEM_DNS;
@@ -634,19 +675,20 @@ resolve(struct dom *d, struct item *it)
 		return;
 	}
 	if (d->name[0] == '[') {
-		mx_literal(&d->mx, (it->a.flags & ADDR_F_IPV6) ? 6 : 4,
-		    it->a.lit);
+		mx_literal(&d->mx, (a->flags & ADDR_F_IPV6) ? 6 : 4, a->lit);
 		on_dns(d, &d->mx);
 		return;
 	}
 	mx_resolve(&d->mx, d->name, on_dns, d);
 }
 
-/* place an admitted item with its domain; 0 when no entry is free */
+/*
+ * Place an admitted item, whose parsed address is a, with its domain; 0
+ * when no entry is free.  The item keeps its input and local part only.
+ */
 static int
-place(struct item *it)
+place(struct item *it, const struct addr *a)
 {
-	const struct addr	*a = &it->a;
 	uint32_t		 h = hash(a->domain, a->domain_len);
 	struct dom		*d;
 	struct item		*o;
@@ -662,8 +704,8 @@ place(struct item *it)
 	/* the same address in flight: share its result */
 	for (o = d->all; o != NULL; o = o->anext) {
 		if (o != it && o->state != ITEM_FOLLOWER &&
-		    o->a.local_len == a->local_len &&
-		    memcmp(o->a.local, a->local, a->local_len) == 0) {
+		    o->local_len == it->local_len &&
+		    memcmp(o->local, it->local, it->local_len) == 0) {
 			it->state = ITEM_FOLLOWER;
 			it->leader = o;
 			it->next = o->followers;
@@ -673,7 +715,7 @@ place(struct item *it)
 	}
 	if (d->state == DOM_FREE || (d->state == DOM_READY && d->refs == 1 &&
 	    d->active == 0 && loop_now() >= d->expires)) {
-		resolve(d, it);
+		resolve(d, it, a);
 	} else if (d->state == DOM_DNS) {
 		it->state = ITEM_DNS;
 		q_append(d, it);
@@ -746,7 +788,7 @@ eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
 		used += 16 + ca_cap + strlen(d->name);
 	}
 	while (n < lim && (it = d->qhead) != NULL) {
-		used += 16 + it->a.local_len + it->a.domain_len;
+		used += 16 + it->local_len + strlen(d->name);
 		if (used > tx && n > 0) {
 			break;
 		}
@@ -773,7 +815,7 @@ gathering(struct dom *d)
 	    cfg->rcpt_per_session;
 
 	if (sink != NULL || in_eof || stopping || d->gathered ||
-	    d->nq >= want || held != NULL || free_items == NULL ||
+	    d->nq >= want || held != NULL || !ITEM_ROOM() ||
 	    !ring_room(ring)) {
 		return 0;
 	}
@@ -839,9 +881,13 @@ kick_ready(void)
 
 /*
  * Greylisted items of a domain come back together: the domain's retry
- * timer fires a little after the first item's time (at most 2 s, a
- * tenth of --greylist-delay), and everything due by then is queued, so
- * one session carries the retries of one burst.
+ * timer fires a little (at most 2 s, a tenth of --greylist-delay) after
+ * the last item of a burst is due, and everything due by then is
+ * queued, so one session carries the retries of one burst.  A burst is
+ * what was greylisted within half a --greylist-delay of its first item
+ * (one transaction's replies, which a server may spread over seconds):
+ * the first waits at most that much longer than it had to, and none is
+ * asked before its own time, when the greylister would refuse it again.
  */
 static int64_t
 retry_window(void)
@@ -849,6 +895,18 @@ retry_window(void)
 	int64_t	 w = (int64_t)cfg->greylist_delay_s * 100;
 
 	return w < 2000 ? w : 2000;
+}
+
+static void
+retry_add(struct dom *d, int64_t at)
+{
+	if (!timer_armed(&d->retry)) {
+		d->retry_first = at;
+		timer_set(&d->retry, at + retry_window());
+	} else if (at - d->retry_first <= (int64_t)cfg->greylist_delay_s *
+	    500 && at + retry_window() > d->retry.when) {
+		timer_set(&d->retry, at + retry_window());
+	}
 }
 
 static void
@@ -863,7 +921,13 @@ retry_arm(struct dom *d)
 		}
 	}
 	if (first != INT64_MAX) {
-		timer_set(&d->retry, first + retry_window());
+		timer_stop(&d->retry);
+		retry_add(d, first);
+		for (it = d->all; it != NULL; it = it->anext) {
+			if (it->state == ITEM_RETRY) {
+				retry_add(d, it->retry_at);
+			}
+		}
 	}
 }
 
@@ -902,7 +966,6 @@ void
 eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f)
 {
 	(void)s;
-	it->fact = *f;
 	if (f->reason == R_GREYLISTED && !cfg->no_retry && !stopping &&
 	    it->greylisted < cfg->greylist_max) {
 		/* RFC 6647: come back later; nothing sleeps meanwhile */
@@ -910,13 +973,10 @@ eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f)
 		it->state = ITEM_RETRY;
 		it->retry_at = loop_now() + (int64_t)cfg->greylist_delay_s *
 		    1000;
-		if (!timer_armed(&it->dom->retry)) {
-			timer_set(&it->dom->retry, it->retry_at +
-			    retry_window());
-		}
+		retry_add(it->dom, it->retry_at);
 		return;
 	}
-	complete(it);
+	complete(it, f);
 }
 
 /* see engine.h */
@@ -969,8 +1029,7 @@ eng_on_sess_end(struct sess *s, struct item **left, unsigned n,
 			q_prepend(d, it);
 			continue;
 		}
-		it->fact = *fail;
-		complete(it);
+		complete(it, fail);
 	}
 	kick(d);
 	kick_ready();
@@ -983,14 +1042,20 @@ item_new(uint64_t seq, const struct input_line *l, const struct addr *a)
 {
 	struct item	*it = free_items;
 
-	MXP_ASSERT(it != NULL);
-	free_items = it->next;
+	if (it != NULL) {
+		free_items = it->next;
+	} else {
+		MXP_ASSERT(items_hw < nitems);
+		it = &items[items_hw++];
+	}
 	items_used++;
-	memset(it, 0, offsetof(struct item, text));
+	memset(it, 0, offsetof(struct item, local));
 	it->seq = seq;
 	it->line = l->lineno;
 	it->t0 = loop_now();
-	it->a = *a;
+	memcpy(it->local, a->local, a->local_len + 1);
+	it->local_len = (uint8_t)a->local_len;
+	it->utf8 = (a->flags & ADDR_F_UTF8) != 0;
 	it->text_len = (uint16_t)(l->len < RES_ADDR_MAX ? l->len :
 	    RES_ADDR_MAX);
 	memcpy(it->text, l->s, it->text_len);
@@ -1009,11 +1074,11 @@ item_new(uint64_t seq, const struct input_line *l, const struct addr *a)
 static void
 result_syntax(uint64_t seq, const struct input_line *l, enum addr_err e)
 {
-	struct result	*res = ring_claim(ring, seq);
+	struct result	*res = slot_get(seq);
 
 	res_input(res, l);
 	res_syntax(res, e);
-	ring_commit(ring, res);
+	slot_put(res);
 }
 
 /* admit what can be admitted; returns how many */
@@ -1029,14 +1094,14 @@ admit(void)
 
 	while (!stopping) {
 		if (held != NULL) {
-			if (!place(held)) {
+			if (!place(held, &held_a)) {
 				break;
 			}
 			held = NULL;
 			n++;
 			continue;
 		}
-		if (in_eof || !ring_room(ring) || free_items == NULL) {
+		if (in_eof || !ring_room(ring) || !ITEM_ROOM()) {
 			break;
 		}
 		rc = input_next(in, &l);
@@ -1070,8 +1135,10 @@ admit(void)
 			continue;
 		}
 		held = item_new(seq, &l, &a);
-		if (place(held)) {
+		if (place(held, &a)) {
 			held = NULL;
+		} else {
+			held_a = a;
 		}
 	}
 	return n;
@@ -1155,14 +1222,12 @@ abort_all(const struct fact *f)
 	d->nq = 0;
 		for (; it != NULL; it = next) {
 			next = it->next;
-			it->fact = *f;
-			complete(it);
+			complete(it, f);
 		}
 	}
-	for (i = 0; i < nitems; i++) {
+	for (i = 0; i < items_hw; i++) {
 		if (items[i].state == ITEM_RETRY) {
-			items[i].fact = *f;
-			complete(&items[i]);
+			complete(&items[i], f);
 		}
 	}
 	for (i = 0; i < doms_used; i++) {
@@ -1194,12 +1259,12 @@ interrupt(void)
 		/* read, not yet placed: its one result, interrupted too */
 		struct input_line	 hl = { held->text, held->text_len,
 		    held->full_len, held->line, 0 };
-		struct result		*res = ring_claim(ring, held->seq);
+		struct result		*res = slot_get(held->seq);
 
 		MXP_ASSERT(held->dom == NULL);
 		res_input(res, &hl);
 		res_reason(res, R_INTERRUPTED, f.detail);
-		ring_commit(ring, res);
+		slot_put(res);
 		item_free(held);
 		held = NULL;
 	}
@@ -1225,11 +1290,11 @@ interrupt(void)
 			}
 		}
 		{
-			struct result *res = ring_claim(ring, ring_admit(ring));
+			struct result *res = slot_get(ring_admit(ring));
 
 			res_input(res, &l);
 			res_reason(res, R_INTERRUPTED, f.detail);
-			ring_commit(ring, res);
+			slot_put(res);
 		}
 	}
 	in_eof = 1;
@@ -1280,7 +1345,7 @@ void
 eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 {
 	char		 err[256];
-	size_t		 i, nio, ntimers;
+	size_t		 nio, ntimers;
 	uint64_t	 seed;
 
 	cfg = c;
@@ -1309,11 +1374,6 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	    sess_init(c->mode != MODE_MX ? c->concurrency : 0) != 0) {
 		die(EXIT_INTERNAL, "out of memory for the pools", NULL);
 	}
-	for (i = nitems; i-- > 0;) {
-		items[i].state = ITEM_FREE;
-		items[i].next = free_items;
-		free_items = &items[i];
-	}
 	if (loop_signals() != 0 || mx_init(c, err, sizeof(err)) != 0 ||
 	    (c->backend != NULL && mx_backend_init(c->backend, err,
 	    sizeof(err)) != 0)) {
@@ -1332,7 +1392,7 @@ eng_submit(const char *s, size_t n, void *tag)
 	struct item		*it;
 	enum addr_err		 e;
 
-	if (free_items == NULL) {
+	if (!ITEM_ROOM()) {
 		return -1;
 	}
 	l.s = s;
@@ -1351,7 +1411,7 @@ eng_submit(const char *s, size_t n, void *tag)
 	}
 	it = item_new(0, &l, &a);
 	it->tag = tag;
-	if (!place(it)) {
+	if (!place(it, &a)) {
 		item_free(it);
 		return -1;
 	}
@@ -1418,7 +1478,7 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 		kick_ready();
 		if (in_h >= 0) {
 			loop_events(in_h, !in_eof && !stopping && held == NULL &&
-			    ring_room(ring) && free_items != NULL ? POLLIN : 0);
+			    ring_room(ring) && ITEM_ROOM() ? POLLIN : 0);
 		}
 		if (out_h >= 0) {
 			loop_events(out_h, out_pending(out) > 0 ? POLLOUT : 0);

@@ -116,7 +116,8 @@ run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
 		    line.len)) {
 			continue;
 		}
-		if (!ring_room(ring) && drain(ring, out, worst, 0) != 0) {
+		if ((!ring_room(ring) || ring_full(ring)) &&
+		    drain(ring, out, worst, 0) != 0) {
 			return -1;
 		}
 		res = ring_claim(ring, ring_admit(ring));

@@ -63,7 +63,7 @@ static const struct opt opts[] = {
 	{ "order", 0, OK_FN, 0, 0, 0, set_order, "input|completion",
 	    "order of the results (default completion)" },
 	{ "ring", 0, OK_U32, F(ring), 1, 1u << 20, NULL, "N",
-	    "result ring slots (default 256)" },
+	    "result ring slots (default 32; 256 with --order input)" },
 	{ "concurrency", 'c', OK_U32, F(concurrency), 1, 4096, NULL, "N",
 	    "SMTP sessions at once (default 32)" },
 	{ "queue", 0, OK_U32, F(queue), 1, 1u << 20, NULL, "N",
@@ -181,7 +181,7 @@ defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->mode = MODE_PROBE;
 	c->fmt = OUT_TEXT;
-	c->ring = 256;
+	c->ring = 0;		/* check(): by --order */
 	c->concurrency = 32;
 	c->queue = 256;
 	c->per_domain = 2;
@@ -554,6 +554,14 @@ check(struct config *c)
 	if (c->file != NULL && c->nargs > 0) {
 		die(EXIT_USAGE, "give addresses as arguments or with -f, "
 		    "not both", NULL);
+	}
+	if (c->ring == 0) {
+		/*
+		 * In input order each address in progress holds its slot, so
+		 * the ring bounds the work in progress; in completion order
+		 * only finished, unwritten results do.
+		 */
+		c->ring = c->ordered ? 256 : 32;
 	}
 	if (c->ttl_min_s > c->ttl_max_s) {
 		die(EXIT_USAGE, "--ttl-min is above --ttl-max", NULL);

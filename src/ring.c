@@ -1,8 +1,9 @@
 /*
  * ring.c - fixed result ring with back-pressure; see ring.h.
  *
- * Invariants: written <= admitted <= written + cap; in completion order
- * head <= tail <= head + cap, and slot i is full iff full[i].
+ * Invariants: written <= admitted; in input order admitted <= written +
+ * cap; in completion order head <= tail <= head + cap; slot i is full
+ * iff full[i].
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,20 @@ ring_free(struct ring *r)
 int
 ring_room(const struct ring *r)
 {
-	return r->admitted - r->written < r->cap;
+	return !r->ordered || r->admitted - r->written < r->cap;
+}
+
+int
+ring_full(const struct ring *r)
+{
+	return !r->ordered && r->tail - r->head == r->cap;
+}
+
+void
+ring_drop(struct ring *r)
+{
+	MXP_ASSERT(!r->ordered && r->written < r->admitted);
+	r->written++;
 }
 
 uint64_t
@@ -58,6 +72,7 @@ ring_claim(struct ring *r, uint64_t seq)
 	struct result	*res;
 
 	MXP_ASSERT(seq < r->admitted && (!r->ordered || seq >= r->written));
+	MXP_ASSERT(!ring_full(r));
 	i = (size_t)((r->ordered ? seq : r->tail++) % r->cap);
 	MXP_ASSERT(!r->full[i]);
 	res = &r->slot[i];
@@ -88,7 +103,7 @@ ring_peek(const struct ring *r)
 {
 	size_t	 i;
 
-	if (r->written == r->admitted) {
+	if (r->written == r->admitted || (!r->ordered && r->head == r->tail)) {
 		return NULL;
 	}
 	i = (size_t)((r->ordered ? r->written : r->head) % r->cap);

@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,6 @@ struct sess {
 	struct fact	 fail;
 	/* no recipients (audit): greet, report what was seen, QUIT */
 	int		 probe;
-	struct hello	 hello;
 	/* output */
 	size_t		 tx_len, tx_off;
 	char		 tx[SESS_TX_CAP];
@@ -147,10 +147,17 @@ struct sess {
 	 * Not cleared by sess_start().
 	 */
 	uint32_t	 epoch;
+	/* audit only (else NULL): what a probe session saw; not cleared */
+	struct hello	*hello;
 };
 
+/*
+ * The pool: pool[0..nhw) have been used at least once; the rest is
+ * untouched (not resident) until the concurrency reaches it.
+ */
 static struct sess	*pool;
-static size_t		 npool;
+static struct hello	*hellos;	/* audit: one per slot */
+static size_t		 npool, nhw;
 static unsigned		 nactive;
 
 static void	sess_enter(struct sess *s, enum sess_state next);
@@ -173,15 +180,13 @@ sess_state_name(unsigned state)
 int
 sess_init(size_t n)
 {
-	size_t	 i;
-
 	pool = calloc(n, sizeof(*pool));
 	if (pool == NULL) {
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		pool[i].fd = -1;
-		pool[i].ioh = -1;
+	if (eng_cfg()->mode == MODE_AUDIT &&
+	    (hellos = calloc(n, sizeof(*hellos))) == NULL) {
+		return -1;
 	}
 	npool = n;
 	return 0;
@@ -193,12 +198,20 @@ sess_get(void)
 {
 	size_t	 i;
 
-	for (i = 0; i < npool; i++) {
+	for (i = 0; i < nhw; i++) {
 		if (!pool[i].used) {
 			return &pool[i];
 		}
 	}
-	return NULL;
+	if (nhw == npool) {
+		return NULL;
+	}
+	pool[nhw].fd = -1;
+	pool[nhw].ioh = -1;
+	if (hellos != NULL) {
+		pool[nhw].hello = &hellos[nhw];
+	}
+	return &pool[nhw++];
 }
 
 /* see sess.h */
@@ -539,6 +552,13 @@ connect_next(struct sess *s)
 			return -1;
 		}
 		s->fd = fd;
+		/*
+		 * Every write is a whole command or pipelined group, so Nagle
+		 * only delays: the TLS 1.2 client's last handshake flights
+		 * waited for the server's delayed ACK (~40 ms each).
+		 */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		    sizeof(int));
 		/* --tls try: plaintext only on the host whose TLS failed */
 		s->tls_tried = s->ai + 1 == s->tls_fail_ai1;
 		if (!s->tls_tried) {
@@ -579,12 +599,12 @@ add_rcpt_cmd(struct sess *s, unsigned i)
 {
 	char		 path[ADDR_PATH_MAX + 1];
 	struct buf	 b;
-	const struct addr *a = &s->rcpt[i]->a;
+	const struct item *it = s->rcpt[i];
 
 	buf_init(&b, path, sizeof(path) - 1);
-	buf_add(&b, a->local, a->local_len);
+	buf_add(&b, it->local, it->local_len);
 	buf_addc(&b, '@');
-	buf_add(&b, a->domain, a->domain_len);
+	buf_adds(&b, s->dom->name);
 	buf_nul(&b);
 	if (b.trunc || cmd_add(s, C_RCPT, i, "RCPT TO:<", path, ">",
 	    (char *)NULL) != 0) {
@@ -626,7 +646,7 @@ start_transaction(struct sess *s, int rset)
 	memset(s->answered, 0, sizeof(s->answered));
 	/* UTF-8 local parts need SMTPUTF8 (RFC 6531 3.4) */
 	for (i = 0; i < s->nrcpt; i++) {
-		if (!(s->rcpt[i]->a.flags & ADDR_F_UTF8)) {
+		if (!s->rcpt[i]->utf8) {
 			continue;
 		}
 		if (s->caps & CAP_SMTPUTF8) {
@@ -750,14 +770,14 @@ end_transaction(struct sess *s)
 static void
 hello_done(struct sess *s)
 {
-	s->hello.ai = (int16_t)s->ai;
-	s->hello.ehlo_ok = (uint8_t)s->ehlo_ok;
-	s->hello.tls_on = (uint8_t)s->tls_on;
+	s->hello->ai = (int16_t)s->ai;
+	s->hello->ehlo_ok = (uint8_t)s->ehlo_ok;
+	s->hello->tls_on = (uint8_t)s->tls_on;
 	if (s->tls_on) {
-		memcpy(s->hello.tls, s->tls_sum, sizeof(s->hello.tls));
-		s->hello.tlsi = s->tlsi;
+		memcpy(s->hello->tls, s->tls_sum, sizeof(s->hello->tls));
+		s->hello->tlsi = s->tlsi;
 	} else {
-		memcpy(s->hello.tls, s->tls_note, sizeof(s->hello.tls));
+		memcpy(s->hello->tls, s->tls_note, sizeof(s->hello->tls));
 	}
 }
 
@@ -958,8 +978,8 @@ sess_on_reply(struct sess *s, const struct reply *r)
 	switch (cmd) {
 	case C_BANNER:
 		if (s->probe) {
-			s->hello.banner_code = r->code;
-			memcpy(s->hello.banner, r->text, sizeof(r->text));
+			s->hello->banner_code = r->code;
+			memcpy(s->hello->banner, r->text, sizeof(r->text));
 		}
 		if (r->code / 100 == 2) {
 			sess_enter(s, SESS_EHLO);
@@ -975,8 +995,8 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			s->caps = r->caps;
 			s->ehlo_ok = 1;
 			if (s->probe) {
-				s->hello.caps |= r->caps;
-				memcpy(s->hello.ehlo, r->text, sizeof(r->text));
+				s->hello->caps |= r->caps;
+				memcpy(s->hello->ehlo, r->text, sizeof(r->text));
 			}
 #if MXP_TLS
 			if ((s->caps & CAP_STARTTLS) && !s->tls_on &&
@@ -1201,7 +1221,7 @@ tls_step(struct sess *s)
 
 			mx_host_name(&s->dom->mx, s->dom->mx.addr[s->ai].host,
 			    host, sizeof(host));
-			s->hello.name_ok = (int8_t)tls_name_match(s->tls, host);
+			s->hello->name_ok = (int8_t)tls_name_match(s->tls, host);
 		}
 		if (eng_cfg()->verbose >= 2) {
 			trace(s, "tls", s->tls_sum);
@@ -1448,8 +1468,12 @@ sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
 		    strlen(ca_local));
 	}
 	s->probe = n == 0 && !ca;
-	s->hello.ai = -1;
-	s->hello.name_ok = -1;
+	MXP_ASSERT(!s->probe || s->hello != NULL);
+	if (s->probe) {
+		memset(s->hello, 0, sizeof(*s->hello));
+		s->hello->ai = -1;
+		s->hello->name_ok = -1;
+	}
 	timer_init(&s->timer, on_deadline, s);
 	s->budget_end = loop_now() + eng_cfg()->address_ms;
 	s->state = SESS_IDLE;
@@ -1482,7 +1506,7 @@ sess_finish(struct sess *s)
 	nactive--;
 	s->dom->active--;
 	if (s->probe) {
-		eng_on_hello(s, &s->hello, &s->fail);
+		eng_on_hello(s, s->hello, &s->fail);
 		return;
 	}
 	if (s->fail.reason == R_NONE) {
@@ -1499,7 +1523,7 @@ sess_quit_idle(void)
 {
 	size_t	 i;
 
-	for (i = 0; i < npool; i++) {
+	for (i = 0; i < nhw; i++) {
 		if (pool[i].used && pool[i].state == SESS_LINGER) {
 			eng_linger(pool[i].dom, NULL);
 			sess_enter(&pool[i], SESS_QUIT);
@@ -1525,7 +1549,7 @@ sess_abort_all(const struct fact *fail)
 {
 	size_t	 i;
 
-	for (i = 0; i < npool; i++) {
+	for (i = 0; i < nhw; i++) {
 		if (pool[i].used) {
 			pool[i].fail = *fail;
 			sess_enter(&pool[i], SESS_DONE);

@@ -70,8 +70,13 @@ static uint64_t			 cache_clock;
 static mbedtls_ssl_config	 conf;
 static mbedtls_x509_crt		 ca;
 static int			 verifying;
+/*
+ * The slots: slots[0..nready) have their context set up (buffers
+ * allocated), done on first use and then kept and recycled; a run that
+ * meets no STARTTLS never pays for them.
+ */
 static struct tls		*slots;
-static size_t			 nslots;
+static size_t			 nslots, nready;
 
 /* heap counters (tls_stats) */
 static struct {
@@ -175,9 +180,29 @@ hexerr(struct buf *b, int e)
 	buf_add(b, h + i, (size_t)(8 - i));
 }
 
+/*
+ * Without a CA file nothing can fail for a reason the user must hear
+ * at start-up, so the set-up waits for the first STARTTLS: a run that
+ * meets none never touches PSA, the configuration or mbedTLS' code.
+ */
+static int	 deferred;	/* 1: set up at the first tls_get() */
+
+static int	 init_now(int verify, const char *ca_file, char *err,
+		    size_t errcap);
+
 /* see tls.h */
 int
 tls_init(int verify, const char *ca_file, char *err, size_t errcap)
+{
+	if (!verify && ca_file == NULL) {
+		deferred = 1;
+		return 0;
+	}
+	return init_now(verify, ca_file, err, errcap);
+}
+
+static int
+init_now(int verify, const char *ca_file, char *err, size_t errcap)
 {
 	struct buf	 b;
 	int		 rc;
@@ -234,23 +259,12 @@ tls_init(int verify, const char *ca_file, char *err, size_t errcap)
 int
 tls_slots(size_t n)
 {
-	size_t	 i, before = st.cur;
-
 	slots = calloc(n, sizeof(*slots));
 	if (slots == NULL) {
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		mbedtls_ssl_init(&slots[i].ssl);
-		slots[i].ce = -1;
-	}
 	nslots = n;
-	for (i = 0; i < n; i++) {
-		if (mbedtls_ssl_setup(&slots[i].ssl, &conf) != 0) {
-			return -1;
-		}
-	}
-	st.setup = n > 0 ? (st.cur - before) / n : 0;
+	nready = 0;
 	return 0;
 }
 
@@ -258,15 +272,39 @@ tls_slots(size_t n)
 struct tls *
 tls_get(void)
 {
-	size_t	 i;
+	size_t	 i, before;
+	char	 err[160];
 
-	for (i = 0; i < nslots; i++) {
+	if (deferred) {
+		deferred = 0;
+		if (init_now(0, NULL, err, sizeof(err)) != 0) {
+			msg(err, ": no STARTTLS in this run", NULL);
+			nslots = 0;
+		}
+	}
+	before = st.cur;
+	for (i = 0; i < nready; i++) {
 		if (!slots[i].used) {
 			slots[i].used = 1;
 			return &slots[i];
 		}
 	}
-	return NULL;
+	if (nready == nslots) {
+		return NULL;
+	}
+	mbedtls_ssl_init(&slots[nready].ssl);
+	slots[nready].ce = -1;
+	if (mbedtls_ssl_setup(&slots[nready].ssl, &conf) != 0) {
+		/* out of memory: make do with the slots there are */
+		mbedtls_ssl_free(&slots[nready].ssl);
+		nslots = nready;
+		return NULL;
+	}
+	if (nready == 0) {
+		st.setup = st.cur - before;
+	}
+	slots[nready].used = 1;
+	return &slots[nready++];
 }
 
 /* see tls.h */
@@ -832,12 +870,12 @@ tls_free(void)
 	for (i = 0; i < TLS_CACHE_MAX; i++) {
 		cache_drop((int)i);
 	}
-	for (i = 0; i < nslots; i++) {
+	for (i = 0; i < nready; i++) {
 		mbedtls_ssl_free(&slots[i].ssl);
 	}
 	free(slots);
 	slots = NULL;
-	nslots = 0;
+	nslots = nready = 0;
 	mbedtls_ssl_config_free(&conf);
 	mbedtls_x509_crt_free(&ca);
 	mbedtls_psa_crypto_free();

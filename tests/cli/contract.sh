@@ -126,11 +126,16 @@ if [ -z "$MXP_QEMU" ] && [ "$MXP_SAN" = 0 ]; then
 	awk 'BEGIN { for (i = 0; i < 300000; i++) printf "user%d@domain%d.example\n", i, i % 1000 }' >"$T/big"
 	# the small run must already cycle through every buffer and ring slot
 	head -20000 "$T/big" >"$T/small"
-	"$FAKES/peakrss" "$T/rss1" "$MXP_BIN" --syntax-only -f "$T/small" >/dev/null
-	"$FAKES/peakrss" "$T/rss2" "$MXP_BIN" --syntax-only -f "$T/big" >"$T/bigout"
+	# the least of three runs each: which pages of the executable the
+	# kernel maps around a fault varies by tens of KiB from run to run
+	r1=999999 r2=999999
+	for _i in 1 2 3; do
+		"$FAKES/peakrss" "$T/rss1" "$MXP_BIN" --syntax-only -f "$T/small" >/dev/null
+		"$FAKES/peakrss" "$T/rss2" "$MXP_BIN" --syntax-only -f "$T/big" >"$T/bigout"
+		[ "$(cat "$T/rss1")" -ge "$r1" ] || r1=$(cat "$T/rss1")
+		[ "$(cat "$T/rss2")" -ge "$r2" ] || r2=$(cat "$T/rss2")
+	done
 	check_eq "flat memory: every line answered" "$(wc -l <"$T/bigout")" 300000
-	r1=$(cat "$T/rss1")
-	r2=$(cat "$T/rss2")
 	check "flat memory: RSS ${r1}K -> ${r2}K for 15x the input" \
 	    test "$r2" -le $((r1 + 64))
 	check "flat memory: under 4 MiB" test "$r2" -lt 4096
