@@ -4,7 +4,8 @@
     report.py W TEMPLATE   > benchmarks.md   fill the template's @NAME@ marks
     report.py --tables W                     print the tables (end of run.sh)
 
-Reads W/peers.tsv, sweep.tsv, inputs.tsv, sizes.tsv, the .time/.rss files
+Reads W/peers.tsv, sweep.tsv, inputs.tsv, sizes.tsv, tls-hs.tsv, the
+.time/.rss files
 and the environment run.sh exports.
 """
 import os
@@ -91,6 +92,35 @@ def build(w):
     t['SIZES'] = table(['target', 'bytes (stripped, static)'],
                        [[a, '{:,}'.format(int(num(b)))] for a, b in sz])
 
+    # STARTTLS: tests/bench/tls-hs.sh, one session at a time
+    hs = []
+    hrows = rows(os.path.join(w, 'tls-hs.tsv'))
+    fullper = {}    # version -> (wall, cpu) of one full-handshake session
+    for v, kind, n, f, r, wl, cp, pwl, pcp in hrows:
+        if kind == 'full' and num(n):
+            fullper[v] = (num(wl) / num(n), num(cp) / num(n))
+    for v, kind, n, f, r, wl, cp, pwl, pcp in hrows:
+        n, wl, cp, pwl, pcp = num(n), num(wl), num(cp), num(pwl), num(pcp)
+        if not n:
+            continue
+        k = n
+        if kind == 'resumed' and v in fullper and n > 1:
+            # the run's first session is a full handshake: take it out
+            wl, cp = wl - fullper[v][0], cp - fullper[v][1]
+            pwl, pcp = pwl * (n - 1) / n, pcp * (n - 1) / n
+            k = n - 1
+        hs.append(['TLS ' + v, kind, '{:.0f} full, {:.0f} resumed'.format(num(f), num(r)),
+                   '{:,.0f}'.format(k / wl if wl > 0 else 0),
+                   '{:.2f}'.format(wl / k * 1000), '{:.2f}'.format(cp / k * 1000),
+                   '{:.2f} / {:.2f}'.format(pwl / k * 1000, pcp / k * 1000),
+                   '{:.2f}'.format((wl - pwl) / k * 1000),
+                   '{:.2f}'.format((cp - pcp) / k * 1000)])
+    t['TLSHS'] = table(['version', 'handshake', 'server saw',
+                        'handshakes/s', 'wall ms/session',
+                        'mxprobe CPU ms/session', 'plaintext wall / CPU ms',
+                        'STARTTLS: wall ms', 'STARTTLS: mxprobe CPU ms'], hs) \
+        if hs else '(not measured: ' + (env.get('HS_NOTE') or 'no tls-hs.tsv') + ')'
+
     # the goals, as figures (nothing asserted)
     g = []
     syn = [r for r in inp if r[0] == '1000000']
@@ -132,7 +162,7 @@ def build(w):
 def main():
     if sys.argv[1] == '--tables':
         t = build(sys.argv[2])
-        for k in ('PEERS', 'GOALS', 'SWEEP', 'INPUTS', 'SIZES'):
+        for k in ('PEERS', 'GOALS', 'SWEEP', 'INPUTS', 'SIZES', 'TLSHS'):
             print('\n' + k.lower() + ':\n' + t[k])
         if t['NOTES']:
             print(t['NOTES'])

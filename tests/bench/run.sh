@@ -12,7 +12,9 @@
 # verdicts against expect.txt, and SMTP traffic from fakesmtp's
 # transcript.  Then mxprobe alone: concurrency sweep, RSS against input
 # size, syntax-only and mx-only speed, syscalls and allocations per
-# address, binary sizes.  Prints the tables and writes docs/benchmarks.md
+# address, binary sizes, STARTTLS handshakes per second (full and resumed,
+# TLS 1.2 and 1.3: tests/bench/tls-hs.sh).  Prints the tables and writes
+# docs/benchmarks.md
 # (from tests/bench/benchmarks.md.in) and docs/bench-concurrency.svg.
 #
 # Environment: DELAY (ms per reply, default 50), BIN (default
@@ -34,10 +36,10 @@ PEERCONC=128		# peers' parallelism (mxprobe's default --concurrency is 32)
 case $SIZE in
 small)	ND=50 PER=20 SUBSET=0
 	SWEEP_PER=20 SWEEP_MAX=10240
-	MXD=10000 SIZES="1000 100000 1000000" STRACE_N=1000 ;;
+	MXD=10000 SIZES="1000 100000 1000000" STRACE_N=1000 HS_N=30 ;;
 large)	ND=2000 PER=50 SUBSET=2000
 	SWEEP_PER=20 SWEEP_MAX=51200
-	MXD=100000 SIZES="1000 100000 1000000" STRACE_N=10000 ;;
+	MXD=100000 SIZES="1000 100000 1000000" STRACE_N=10000 HS_N=200 ;;
 *)	echo "usage: $0 small|large" >&2; exit 64 ;;
 esac
 NADDR=$((ND * PER))
@@ -406,6 +408,22 @@ for f in build/*/mxprobe; do
 	printf '%s\t%s\n' "$t" "$(wc -c <"$f" | tr -d ' ')" >>"$W/sizes.tsv"
 done
 
+# ---- 8. STARTTLS handshakes per second ------------------------------------
+# tests/bench/tls-hs.sh: HS_N sessions per run, one at a time, against
+# fakesmtp's OpenSSL; a few seconds with HS_N=30.
+: >"$W/tls-hs.tsv"
+HS_NOTE=""
+if ! command -v openssl >/dev/null 2>&1; then
+	HS_NOTE="no openssl command: the certificates could not be made"
+elif ! "$BIN" --version 2>/dev/null | grep -q 'TLS=1'; then
+	HS_NOTE="$BIN is built without TLS"
+else
+	say "STARTTLS handshakes: $HS_N sessions per run"
+	BIN="$BIN" FAKES="$FAKES" sh "$B/tls-hs.sh" "$W" "$HS_N" \
+	    2>"$W/tls-hs.err" || HS_NOTE="tests/bench/tls-hs.sh failed: $(tail -n 1 "$W/tls-hs.err")"
+fi
+[ -z "$HS_NOTE" ] || say "$HS_NOTE"
+
 # ---- report ----------------------------------------------------------------
 T1=$(date +%s)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -413,7 +431,7 @@ DIRTY=$(git status --porcelain --untracked-files=no -- src include 2>/dev/null |
 [ "$DIRTY" = 0 ] || COMMIT="$COMMIT (+ uncommitted changes in $DIRTY src/include files)"
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 export SIZE DELAY COMMIT CPU NADDR ND SUBSET MXD MXD_OK STRACE_LINE \
-    ALLOC_LINE NODE_NOTE PEERCONC
+    ALLOC_LINE NODE_NOTE PEERCONC HS_NOTE
 NPROC=$(nproc)
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 export NPROC DATE

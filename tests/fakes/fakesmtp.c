@@ -278,6 +278,10 @@ static int64_t		 t0_ms;
 static int64_t		 now_ms;
 static int		 sig_pipe[2] = { -1, -1 };
 static int64_t		 opt_delay_ms;
+/* -n: TCP_NODELAY on accepted connections (tests/bench/tls-hs.sh): with
+ * Nagle, a TLS 1.3 server's reply waits behind its unacknowledged
+ * NewSessionTicket segment for the client's delayed ACK (~40 ms) */
+static int		 opt_nodelay;
 static const char	*scen_path;
 static int		 scen_line;
 
@@ -2571,6 +2575,12 @@ host_accept(struct host *h)
 			continue;
 		}
 		set_nonblock(fd);
+		if (opt_nodelay) {
+			int	 on = 1;
+
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+			    sizeof(on));
+		}
 		c = xmalloc(sizeof(*c));
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
@@ -2652,7 +2662,7 @@ static void
 usage(void)
 {
 	fputs("usage: fakesmtp -s SCENARIO [-p PORT] [-r READYFILE] "
-	    "[-t TRANSCRIPT] [-d DELAY_MS]\n", stderr);
+	    "[-t TRANSCRIPT] [-d DELAY_MS] [-n]\n", stderr);
 	exit(EX_USAGE_);
 }
 
@@ -2813,7 +2823,7 @@ main(int argc, char **argv)
 	scen = ready = trpath = NULL;
 	rl.rlim_cur = rl.rlim_max = 1024;
 	port = 0;
-	while ((ch = getopt(argc, argv, "s:p:r:t:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:p:r:t:d:n")) != -1) {
 		switch (ch) {
 		case 's':
 			scen = optarg;
@@ -2837,6 +2847,9 @@ main(int argc, char **argv)
 				usage();
 			}
 			opt_delay_ms = v;
+			break;
+		case 'n':
+			opt_nodelay = 1;
 			break;
 		default:
 			usage();
