@@ -140,9 +140,20 @@ def build(w):
     if '256' in sd:
         g.append(['probe, --concurrency 256', '(figure)',
                   '{} KiB, {:,} addr/s'.format(sd['256'][4], int(num(sd['256'][3])))])
-    if '64' in sd:
+    if env.get('P64_LINE'):
         g.append(['probe, 64 concurrent plaintext sessions', '< 1 MiB',
+                  env['P64_LINE']])
+    if '64' in sd:
+        g.append(['probe, --concurrency 64 in the sweep (--queue 512)', '(figure)',
                   '{} KiB'.format(sd['64'][4])])
+    pm = [r for r in rows(os.path.join(w, 'peers.tsv')) if r[0] == 'mxprobe']
+    if pm:
+        r = pm[0]
+        g.append(['round trips, the list as it comes, defaults', '<= 1.25x the lower bound',
+                  '{} against {} ({:.2f}x)'.format(r[8], r[9], num(r[8]) / num(r[9]) if num(r[9]) else 0)])
+    for lab, n, rt, lb, rss in rows(os.path.join(w, 'rt.tsv')):
+        g.append(['round trips, ' + lab, '<= 1.25x the lower bound',
+                  '{} against {} ({:.2f}x), {} KiB'.format(rt, lb, num(rt) / num(lb) if num(lb) else 0, rss)])
     g.append(['syscalls per address (strace -f -c)', '(figure)', env.get('STRACE_LINE', '-')])
     g.append(['allocations per address', '0 in steady state', env.get('ALLOC_LINE', '-')])
     t['GOALS'] = table(['measure', 'goal', 'measured'], g)
@@ -152,8 +163,8 @@ def build(w):
         notes.append('- ' + env['NODE_NOTE'])
     sub = int(num(env.get('SUBSET')))
     if sub:
-        notes.append('- Peers ran on the first {:,} addresses of the list (one per '
-                     'domain); mxprobe-subset is mxprobe on the same subset, and the '
+        notes.append('- Peers ran on the first {:,} addresses of the list; '
+                     'mxprobe-subset is mxprobe on the same subset, and the '
                      'ratios compare with that row.'.format(sub))
     t['NOTES'] = '\n'.join(notes)
     return t
