@@ -13,10 +13,10 @@
 # transcript.  Then mxprobe alone: concurrency sweep, RSS against input
 # size, syntax-only and mx-only speed, syscalls and allocations per
 # address, binary sizes, STARTTLS handshakes per second (full and resumed,
-# (from tests/bench/benchmarks.md.in) and docs/bench-concurrency.svg (the large
-# run: docs/benchmarks-large.md and docs/bench-concurrency-large.svg).
-# docs/benchmarks.md
-# (from tests/bench/benchmarks.md.in) and docs/bench-concurrency.svg.
+# TLS 1.2 and 1.3: tests/bench/tls-hs.sh).  Prints the tables and writes
+# docs/benchmarks.md (from tests/bench/benchmarks.md.in) and
+# docs/bench-concurrency.svg; the large run writes docs/benchmarks-large.md
+# and docs/bench-concurrency-large.svg.
 #
 # Environment: DELAY (ms per reply, default 50), BIN (default
 # build/x86_64/mxprobe), BENCH_PEERS=0 to skip the peers, BENCH_DOC=0 to
