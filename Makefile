@@ -216,6 +216,7 @@ test-asan: install-deps
 	$(Q)sh tests/run.sh host$(if $(filter 0,$(TLS)),-notls)-san
 
 test-full: install-deps
+	$(Q)MXP_FULL=1 sh tests/lib/install-test-deps.sh
 	$(Q)$(MAKE) --no-print-directory test-bins fakes fuzz-replay
 	$(Q)MXP_FULL=1 sh tests/run.sh $(TARGET)
 
