@@ -7,6 +7,7 @@
 # udns and mbedTLS built for the target (cached, keyed by toolchain/);
 # build/<target>[-notls]/ holds mxprobe's own objects and binaries.
 # TARGET=host SAN=1 is the glibc ASan/UBSan build the tests also run.
+# TARGET=host alone is a dynamic glibc build for valgrind (make test-full).
 
 TARGET	?= x86_64
 TLS	?= 1
@@ -57,6 +58,13 @@ SANLD	:=
 # -z noseparate-code: no page of padding between code and read-only data
 # (binutils' x86 default since 2.31; about 4 KB); no build-id note.
 STATIC	:= -static -Wl,-z,noseparate-code -Wl,--build-id=none
+endif
+# the plain glibc host build (TARGET=host, no SAN) is for valgrind and the
+# LD_PRELOAD malloc counter: dynamic (valgrind must replace malloc) and
+# debuggable, like the libraries in its sysroot; never shipped, not stripped
+ifeq ($(USE_MUSL)$(SAN),00)
+OPT	:= -O1 -g -fno-omit-frame-pointer
+STATIC	:=
 endif
 CPPFLAGS := -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	    -iquote include -isystem $(SYSROOT)/include \
@@ -114,7 +122,7 @@ $(BUILD)/mxprobe.debug: $(OBJS) $(OBJ)/main.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/mxprobe: $(BUILD)/mxprobe.debug
-ifeq ($(SAN),1)
+ifneq ($(SAN)$(USE_MUSL),01)
 	$(Q)cp $< $@
 else
 	$(Q)$(STRIP) -R .comment -o $@ $<
@@ -208,6 +216,7 @@ test-asan: install-deps
 	$(Q)sh tests/run.sh host$(if $(filter 0,$(TLS)),-notls)-san
 
 test-full: install-deps
+	$(Q)MXP_FULL=1 sh tests/lib/install-test-deps.sh
 	$(Q)$(MAKE) --no-print-directory test-bins fakes fuzz-replay
 	$(Q)MXP_FULL=1 sh tests/run.sh $(TARGET)
 

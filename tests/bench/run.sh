@@ -386,8 +386,8 @@ fi
 # musl's allocator entry (__libc_malloc_impl, which malloc and calloc
 # reach) and realloc.  BENCH_HOST=1 instead builds the glibc host build
 # (make TARGET=host) and counts with the LD_PRELOAD counter
-# tests/bench/malloc-count.c, when that build is dynamically linked (the
-# non-ASan host build is static today, so LD_PRELOAD cannot see it).
+# tests/bench/malloc-count.c (that build is dynamically linked, so
+# LD_PRELOAD sees its allocator).
 ALLOC_HOW=""
 count_allocs() {	# NAME LIST -> "mallocs reallocs"
 	if [ "$ALLOC_HOW" = preload ]; then

@@ -21,14 +21,29 @@ if file "$TOP/build/host/mxprobe" | grep -q 'statically linked'; then
 	done_testing
 	exit 0
 fi
-VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
+# not -q: each log ends with its ERROR SUMMARY and LEAK SUMMARY, the figures
+VG="valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
 MXPROBE="$VG --log-file=$T/vg.%p $TOP/build/host/mxprobe"
 
 vgcheck() {	# NAME: exit status below 64 and no valgrind report
 	check "$1: exit $rc, no valgrind error" test "$rc" -lt 64
+	# figures over this step's logs (one per process): errors, bytes lost
+	_vg=$(cat "$T"/vg.* 2>/dev/null | awk '
+	    { gsub(/,/, "") }
+	    /ERROR SUMMARY:/ { p++; e += $4 }
+	    /definitely lost:/ { d += $4 }  /indirectly lost:/ { i += $4 }
+	    /possibly lost:/ { pl += $4 }  /still reachable:/ { r += $4 }
+	    END { printf "%d processes, %d errors, definitely lost %d B, " \
+		"indirectly %d B, possibly %d B, still reachable %d B\n",
+		p, e, d, i, pl, r }')
+	echo "# valgrind: $1: $_vg"
+	check "$1: valgrind ran (a log with an ERROR SUMMARY)" \
+	    grep -q 'ERROR SUMMARY' "$T"/vg.*
 	check_eq "$1: no definite leak, no invalid access" \
-	    "$(cat "$T"/vg.* 2>/dev/null | grep -c 'definitely lost\|Invalid \|uninitialised' || true)" 0
-	cat "$T"/vg.* 2>/dev/null | head -30
+	    "$(cat "$T"/vg.* 2>/dev/null | grep -c 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|Invalid \|uninitialised' || true)" 0
+	# the loss records and errors, if any (not the summaries)
+	cat "$T"/vg.* 2>/dev/null | sed -n '/lost in loss record\|Invalid \|uninitialised\|Syscall param/,/^==[0-9]*== *$/p' |
+	    head -60
 	rm -f "$T"/vg.*
 }
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/lib/install-test-deps.sh - install what the test suites need from
-# Debian's archive, only if something is missing.  Root with no stdin
+# Debian's archive, only if something is missing (MXP_FULL=1: also what
+# the long suites of make test-full need).  Root with no stdin
 # (CI) is fine; without root, say what is missing and go on.
 set -eu
 
@@ -16,6 +17,8 @@ have openssl || need="$need openssl"
 [ -e /usr/include/openssl/ssl.h ] || need="$need libssl-dev"
 have nc || need="$need netcat-openbsd"
 have shellcheck || need="$need shellcheck"
+# the long suites (make test-full: MXP_FULL=1) also run tests/full/valgrind.sh
+[ "${MXP_FULL:-0}" = 1 ] && ! have valgrind && need="$need valgrind"
 
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
