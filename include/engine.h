@@ -73,9 +73,14 @@ struct item {
 	struct item	*leader;	/* ITEM_FOLLOWER: whose result to copy */
 	void		*tag;		/* serve: whom the result is for */
 	struct item	*followers;	/* duplicates of this one (via next) */
+	/*
+	 * The input as given, for the result: NULL when it is exactly
+	 * local "@" dom->name (most lines), else a slot of the engine's
+	 * text pool (upper case, U-labels, a cut line...).
+	 */
+	char		*text;
 	/* the local part as given (the domain is dom->name) */
 	char		 local[ADDR_LOCAL_MAX + 1];
-	char		 text[RES_ADDR_MAX];	/* the input, for the result */
 };
 
 enum dom_state {

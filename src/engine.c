@@ -54,8 +54,19 @@ static struct input	*in;
  */
 static struct item	*items, *free_items;
 static size_t		 nitems, items_used, items_hw;
+/*
+ * The text pool: the input of items whose line is not simply
+ * local@domain, RES_ADDR_MAX bytes each, a quarter as many as items;
+ * texts[0..texts_hw) used at least once, free ones chained through
+ * their first bytes.  Admission wants a free item and a free text.
+ */
+typedef char		 text_slot[RES_ADDR_MAX];
+static text_slot	*texts;
+static char		*free_texts;
+static size_t		 ntexts, texts_hw;
 
-#define ITEM_ROOM()	(free_items != NULL || items_hw < nitems)
+#define ITEM_ROOM()	((free_items != NULL || items_hw < nitems) && \
+			    (free_texts != NULL || texts_hw < ntexts))
 static struct dom	*doms;
 static size_t		 ndoms, doms_used;
 static struct dom	**htab;
@@ -400,6 +411,24 @@ mx_detail(const struct mx_res *mx, struct buf *b)
 	}
 }
 
+/*
+ * The input of it, text_len bytes, into out: kept, or local "@" domain
+ * (the domain from held_a while the item waits to be placed).
+ */
+static void
+item_text(const struct item *it, char *to)
+{
+	const char	*d = it->dom != NULL ? it->dom->name : held_a.domain;
+
+	if (it->text != NULL) {
+		memcpy(to, it->text, it->text_len);
+		return;
+	}
+	memcpy(to, it->local, it->local_len);
+	to[it->local_len] = '@';
+	memcpy(to + it->local_len + 1, d, it->text_len - it->local_len - 1);
+}
+
 static void
 fill_result(struct result *res, const struct item *it, const struct fact *f)
 {
@@ -407,7 +436,7 @@ fill_result(struct result *res, const struct item *it, const struct fact *f)
 	struct buf		 b;
 	enum reason		 r = (enum reason)f->reason;
 
-	memcpy(res->addr, it->text, it->text_len);
+	item_text(it, res->addr);
 	res->addr_len = it->text_len;
 	res->addr_full_len = it->full_len;
 	res->line = it->line;
@@ -461,6 +490,11 @@ fill_result(struct result *res, const struct item *it, const struct fact *f)
 static void
 item_free(struct item *it)
 {
+	if (it->text != NULL) {
+		memcpy(it->text, &free_texts, sizeof(free_texts));
+		free_texts = it->text;
+		it->text = NULL;
+	}
 	it->state = ITEM_FREE;
 	it->next = free_items;
 	free_items = it;
@@ -532,7 +566,7 @@ complete(struct item *it, const struct fact *f0)
 			    (char *)res + offsetof(struct result, addr_len),
 			    sizeof(*res) - offsetof(struct result, addr_len));
 		}
-		memcpy(r2->addr, f->text, f->text_len);
+		item_text(f, r2->addr);
 		r2->addr_len = f->text_len;
 		r2->addr_full_len = f->full_len;
 		r2->line = f->line;
@@ -1058,7 +1092,19 @@ item_new(uint64_t seq, const struct input_line *l, const struct addr *a)
 	it->utf8 = (a->flags & ADDR_F_UTF8) != 0;
 	it->text_len = (uint16_t)(l->len < RES_ADDR_MAX ? l->len :
 	    RES_ADDR_MAX);
-	memcpy(it->text, l->s, it->text_len);
+	if (l->len != a->local_len + 1 + a->domain_len ||
+	    memcmp(l->s, a->local, a->local_len) != 0 ||
+	    l->s[a->local_len] != '@' ||
+	    memcmp(l->s + a->local_len + 1, a->domain, a->domain_len) != 0) {
+		if (free_texts != NULL) {
+			it->text = free_texts;
+			memcpy(&free_texts, it->text, sizeof(free_texts));
+		} else {
+			MXP_ASSERT(texts_hw < ntexts);
+			it->text = texts[texts_hw++];
+		}
+		memcpy(it->text, l->s, it->text_len);
+	}
 	it->full_len = l->full_len > UINT32_MAX ? UINT32_MAX :
 	    (uint32_t)l->full_len;
 	it->cut = it->text_len < l->full_len;
@@ -1257,11 +1303,14 @@ interrupt(void)
 	abort_all(&f);
 	if (held != NULL) {
 		/* read, not yet placed: its one result, interrupted too */
-		struct input_line	 hl = { held->text, held->text_len,
+		char			 t[RES_ADDR_MAX];
+		struct input_line	 hl = { t, held->text_len,
 		    held->full_len, held->line, 0 };
-		struct result		*res = slot_get(held->seq);
+		struct result		*res;
 
 		MXP_ASSERT(held->dom == NULL);
+		item_text(held, t);
+		res = slot_get(held->seq);
 		res_input(res, &hl);
 		res_reason(res, R_INTERRUPTED, f.detail);
 		slot_put(res);
@@ -1363,13 +1412,15 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	for (hmask = 1; hmask < ndoms; hmask <<= 1) {
 		continue;
 	}
-	hmask = hmask * 2 - 1;
+	hmask--;		/* at most one domain per bucket on average */
 	items = calloc(nitems, sizeof(*items));
+	ntexts = nitems / 4 > 16 ? nitems / 4 : 16;
+	texts = calloc(ntexts, sizeof(*texts));
 	doms = calloc(ndoms, sizeof(*doms));
 	htab = calloc(hmask + 1, sizeof(*htab));
 	nio = c->concurrency + 8 + extra_io;
 	ntimers = c->concurrency + 2 * ndoms + 16 + extra_io;
-	if (items == NULL || doms == NULL || htab == NULL ||
+	if (items == NULL || texts == NULL || doms == NULL || htab == NULL ||
 	    loop_init(nio, ntimers) != 0 ||
 	    sess_init(c->mode != MODE_MX ? c->concurrency : 0) != 0) {
 		die(EXIT_INTERNAL, "out of memory for the pools", NULL);

@@ -290,7 +290,9 @@ main(int argc, char **argv)
 	opt_parse(&cfg, argc, argv);
 	if (cfg.mode == MODE_SERVE) {
 		start_tls(&cfg);
-		return serve_run(&cfg);
+		failed = serve_run(&cfg);
+		stop_tls(&cfg);
+		return failed;
 	}
 	signals();
 

@@ -63,11 +63,11 @@ static const struct opt opts[] = {
 	{ "order", 0, OK_FN, 0, 0, 0, set_order, "input|completion",
 	    "order of the results (default completion)" },
 	{ "ring", 0, OK_U32, F(ring), 1, 1u << 20, NULL, "N",
-	    "result ring slots (default 32; 256 with --order input)" },
+	    "result ring slots (default 16; 256 with --order input)" },
 	{ "concurrency", 'c', OK_U32, F(concurrency), 1, 4096, NULL, "N",
 	    "SMTP sessions at once (default 32)" },
 	{ "queue", 0, OK_U32, F(queue), 1, 1u << 20, NULL, "N",
-	    "addresses in progress at once (default 256)" },
+	    "addresses in progress at once (default 768)" },
 	{ "per-domain", 0, OK_U32, F(per_domain), 1, 64, NULL, "N",
 	    "sessions per domain at once (default 2)" },
 	{ "rcpt-per-session", 0, OK_U32, F(rcpt_per_session), 1, RCPT_MAX,
@@ -183,7 +183,7 @@ defaults(struct config *c)
 	c->fmt = OUT_TEXT;
 	c->ring = 0;		/* check(): by --order */
 	c->concurrency = 32;
-	c->queue = 256;
+	c->queue = 768;
 	c->per_domain = 2;
 	c->rcpt_per_session = 20;
 	c->dns_cache = 512;
@@ -561,7 +561,7 @@ check(struct config *c)
 		 * the ring bounds the work in progress; in completion order
 		 * only finished, unwritten results do.
 		 */
-		c->ring = c->ordered ? 256 : 32;
+		c->ring = c->ordered ? 256 : 16;
 	}
 	if (c->ttl_min_s > c->ttl_max_s) {
 		die(EXIT_USAGE, "--ttl-min is above --ttl-max", NULL);

@@ -83,6 +83,9 @@ static const struct {
 /* commands waiting for their reply */
 enum cmd { C_BANNER, C_EHLO, C_HELO, C_STARTTLS, C_RSET, C_MAIL, C_RCPT,
 	C_CA, C_QUIT };
+/* what a timeout says it waited for */
+static const char *const cmd_name[] = { "banner", "ehlo", "helo",
+	"starttls", "rset", "mail", "rcpt", "rcpt", "quit" };
 #define PEND_MAX	(RCPT_MAX + 4)
 
 #define QUIT_MS		5000	/* how long to wait for 221 */
@@ -1434,7 +1437,9 @@ on_deadline(void *arg)
 
 		buf_init(&b, why, sizeof(why) - 1);
 		buf_adds(&b, "no reply in time (");
-		buf_adds(&b, sess_info[s->state].name);
+		/* a pipelined batch: the command whose reply is next */
+		buf_adds(&b, s->npend > 0 ? cmd_name[s->pend[s->phead]] :
+		    sess_info[s->state].name);
 		buf_addc(&b, ')');
 		fail_set(s, R_TIMEOUT, NULL, buf_nul(&b));
 	}
