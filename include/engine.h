@@ -100,7 +100,8 @@ struct dom {
 	char		 name[ADDR_DOMAIN_MAX + 1];
 	uint32_t	 hash;
 	struct dom	*hnext;		/* hash chain */
-	struct dom	*lprev, *lnext;	/* idle list (refs == 0), LRU */
+	struct dom	*lprev, *lnext;	/* idle list, LRU: no item, no session */
+	uint8_t		 idle;		/* on the idle list (may be reused) */
 	int64_t		 expires;	/* DNS answer good until */
 	struct mx_res	 mx;
 	struct item	*qhead, *qtail;	/* ITEM_DNS or ITEM_QUEUED */
@@ -170,6 +171,11 @@ unsigned eng_take_batch(struct dom *d, struct item **items, unsigned max,
  */
 int	eng_may_linger(const struct dom *d);
 void	eng_linger(struct dom *d, struct sess *s);
+/*
+ * A session to d opens (+1) or ends (-1).  A domain with a session open,
+ * if only a lingering one without items, is never reused for another.
+ */
+void	eng_dom_active(struct dom *d, int delta);
 /*
  * --source: bind a new socket of family (4 or 6) to the source address.
  * 0 when bound or when no --source was given; -1 when it cannot be

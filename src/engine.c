@@ -212,6 +212,10 @@ eng_back_off(const struct mx_addr *a)
 static void
 idle_unlink(struct dom *d)
 {
+	if (!d->idle) {
+		return;
+	}
+	d->idle = 0;
 	if (d->lprev != NULL) {
 		d->lprev->lnext = d->lnext;
 	} else if (idle_head == d) {
@@ -228,6 +232,10 @@ idle_unlink(struct dom *d)
 static void
 idle_append(struct dom *d)
 {
+	if (d->idle) {
+		return;
+	}
+	d->idle = 1;
 	d->lprev = idle_tail;
 	d->lnext = NULL;
 	if (idle_tail != NULL) {
@@ -265,6 +273,31 @@ dom_find(const char *name, size_t n, uint32_t h)
 	return NULL;
 }
 
+/* off the ready list, wherever it is (an entry about to be reused) */
+static void
+ready_remove(struct dom *d)
+{
+	struct dom	*p, *prev = NULL;
+
+	if (!d->ready_q) {
+		return;
+	}
+	for (p = ready_head; p != NULL; prev = p, p = p->rnext) {
+		if (p == d) {
+			if (prev != NULL) {
+				prev->rnext = d->rnext;
+			} else {
+				ready_head = d->rnext;
+			}
+			if (ready_tail == d) {
+				ready_tail = prev;
+			}
+			break;
+		}
+	}
+	d->ready_q = 0;
+}
+
 /* a fresh entry: a never-used one, else the least recently used idle */
 static struct dom *
 dom_new(const char *name, size_t n, uint32_t h)
@@ -277,6 +310,7 @@ dom_new(const char *name, size_t n, uint32_t h)
 		d = idle_head;
 		idle_unlink(d);
 		unhash(d);
+		ready_remove(d);
 		timer_stop(&d->retry);
 		timer_stop(&d->gather);
 	} else {
@@ -327,8 +361,23 @@ detach(struct item *it)
 	}
 	it->dom = NULL;
 	MXP_ASSERT(d->refs > 0);
-	if (--d->refs == 0) {
+	if (--d->refs == 0 && d->active == 0) {
 		idle_append(d);
+	}
+}
+
+/* see engine.h */
+void
+eng_dom_active(struct dom *d, int delta)
+{
+	if (delta > 0) {
+		d->active++;
+		idle_unlink(d);
+	} else {
+		MXP_ASSERT(d->active > 0);
+		if (--d->active == 0 && d->refs == 0) {
+			idle_append(d);
+		}
 	}
 }
 
@@ -731,6 +780,8 @@ place(struct item *it, const struct addr *a)
 	if (d == NULL) {
 		d = dom_new(a->domain, a->domain_len, h);
 		if (d == NULL) {
+			/* entries held by lingering sessions: let them go */
+			sess_quit_idle();
 			return 0;
 		}
 	}

@@ -1483,7 +1483,7 @@ sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
 	s->budget_end = loop_now() + eng_cfg()->address_ms;
 	s->state = SESS_IDLE;
 	nactive++;
-	d->active++;
+	eng_dom_active(d, 1);
 	sess_enter(s, SESS_CONNECT);
 }
 
@@ -1509,7 +1509,7 @@ sess_finish(struct sess *s)
 	s->nrcpt = 0;
 	s->used = 0;
 	nactive--;
-	s->dom->active--;
+	eng_dom_active(s->dom, -1);
 	if (s->probe) {
 		eng_on_hello(s, s->hello, &s->fail);
 		return;
