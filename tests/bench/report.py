@@ -161,6 +161,10 @@ def build(w):
     notes = []
     if env.get('NODE_NOTE'):
         notes.append('- ' + env['NODE_NOTE'])
+    if env.get('BIGRUN'):
+        notes.append('- mxprobe ran with `{}` in the side-by-side and round-trip rows '
+                     'of this run (the defaults are for routers; a 100,000-address list '
+                     'over 2,000 domains wants more sessions).'.format(env['BIGRUN']))
     sub = int(num(env.get('SUBSET')))
     if sub:
         notes.append('- Peers ran on the first {:,} addresses of the list; '

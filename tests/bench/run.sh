@@ -35,10 +35,10 @@ KINDS=nnnnncgrbp
 RPS=20			# mxprobe's default --rcpt-per-session (lower bound)
 PEERCONC=128		# peers' parallelism (mxprobe's default --concurrency is 32)
 case $SIZE in
-small)	ND=50 PER=20 SUBSET=500 QRT=1024
+small)	ND=50 PER=20 SUBSET=500 QRT=1024 BIGRUN=
 	SWEEP_PER=20 SWEEP_MAX=10240
 	MXD=10000 SIZES="1000 100000 1000000" STRACE_N=1000 HS_N=30 ;;
-large)	ND=2000 PER=50 SUBSET=2000 QRT=8192
+large)	ND=2000 PER=50 SUBSET=2000 QRT=8192 BIGRUN="--concurrency 256"
 	SWEEP_PER=20 SWEEP_MAX=51200
 	MXD=100000 SIZES="1000 100000 1000000" STRACE_N=10000 HS_N=200 ;;
 *)	echo "usage: $0 small|large" >&2; exit 64 ;;
@@ -203,10 +203,12 @@ score() {
 }
 
 # lower_bound LIST: round trips the protocol needs for these addresses,
-# with PIPELINING and one session per batch of $RPS recipients: per batch
-# connect/banner + EHLO + one MAIL+RCPTs(+catch-all probe) round + QUIT
-# = 4; greylisting hosts twice that; hosts without PIPELINING 4 + one per
-# RCPT (+1 catch-all probe); a 421 banner or a dead host 1 (the connect).
+# with PIPELINING and one session per domain: connect/banner + EHLO +
+# QUIT = 3, plus one [RSET+]MAIL+RCPTs(+catch-all probe) round per batch
+# of $RPS recipients; greylisting hosts twice that; hosts without
+# PIPELINING 3 + a MAIL and an RSET per batch + one per RCPT (the first
+# batch has no RSET but carries the catch-all probe); a 421 banner or a
+# dead host 1 (the connect).
 lower_bound() {
 	awk -v kinds="$KINDS" -v rps="$RPS" '
 	{ d = $0; sub(/.*@d/, "", d); sub(/\..*/, "", d); n[d]++ }
@@ -215,9 +217,9 @@ lower_bound() {
 			k = substr(kinds, d % length(kinds) + 1, 1)
 			b = int((n[d] + rps - 1) / rps)
 			if (k == "r" || k == "b") lb += 1
-			else if (k == "g") lb += 8 * b
-			else if (k == "p") lb += 4 * b + n[d] + b
-			else lb += 4 * b
+			else if (k == "g") lb += 2 * (3 + b)
+			else if (k == "p") lb += 3 + 2 * b + n[d]
+			else lb += 3 + b
 		}
 		print lb
 	}' "$1"
@@ -232,7 +234,7 @@ run_mxprobe() {	# NAME LIST
 	start_fakes "$WZ" "$WS" "$W/$1.tr"
 	say "mxprobe on $(wc -l <"$2" | tr -d ' ') addresses"
 	# shellcheck disable=SC2086
-	measure "$1" "$BIN" $(mxa) $MXP_PROBE -f "$2"
+	measure "$1" "$BIN" $(mxa) $MXP_PROBE $BIGRUN -f "$2"
 	stop_fakes
 	score "$1" "$2"
 }
@@ -275,7 +277,7 @@ rt_run() {	# NAME LIST LABEL [ARGS...]
 	start_fakes "$WZ" "$WS" "$W/$_n.tr"
 	say "round trips: $_lab"
 	# shellcheck disable=SC2086
-	measure "$_n" "$BIN" $(mxa) $MXP_PROBE "$@" -f "$_l"
+	measure "$_n" "$BIN" $(mxa) $MXP_PROBE $BIGRUN "$@" -f "$_l"
 	stop_fakes
 	_c=$(grep -c ' + ' "$W/$_n.tr" || true)
 	_w=$(grep -c ' = write ' "$W/$_n.tr" || true)
@@ -294,7 +296,7 @@ say "64 concurrent plaintext sessions, defaults otherwise"
 measure p64 "$BIN" $(mxa) --concurrency 64 --per-domain 8 --rcpt-per-session 5 \
     -f "$W/p64/list.txt"
 stop_fakes
-P64_LINE="$(rss p64) KiB ($(wc -l <"$W/p64.out" | tr -d ' ') addresses over 64 domains, --concurrency 64 --per-domain 8 --rcpt-per-session 5, defaults otherwise: --queue 256, --ring 32)"
+P64_LINE="$(rss p64) KiB ($(wc -l <"$W/p64.out" | tr -d ' ') addresses over 64 domains, --concurrency 64 --per-domain 8 --rcpt-per-session 5, defaults otherwise: --queue 768, --ring 16)"
 rm -rf "$W/p64" "$W/p64.tr"
 
 # ---- 2. concurrency sweep ------------------------------------------------
@@ -467,7 +469,7 @@ DIRTY=$(git status --porcelain --untracked-files=no -- src include 2>/dev/null |
 [ "$DIRTY" = 0 ] || COMMIT="$COMMIT (+ uncommitted changes in $DIRTY src/include files)"
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 export SIZE DELAY COMMIT CPU NADDR ND SUBSET MXD MXD_OK STRACE_LINE \
-    ALLOC_LINE NODE_NOTE PEERCONC HS_NOTE P64_LINE
+    ALLOC_LINE NODE_NOTE PEERCONC HS_NOTE P64_LINE BIGRUN
 NPROC=$(nproc)
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 export NPROC DATE
