@@ -46,26 +46,9 @@ esac
 NADDR=$((ND * PER))
 
 # ---- processes: every one we start is killed on exit --------------------
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	PIDS=""
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$B/procs.sh"
 
 say() { printf 'bench %4ss: %s\n' "$(($(date +%s) - ${T0:-$(date +%s)}))" "$*" >&2; }
-
-waitfile() {
-	_i=0
-	while [ ! -s "$1" ]; do
-		_i=$((_i + 1))
-		[ $_i -le 400 ] || { say "timed out waiting for $1"; return 1; }
-		sleep 0.05
-	done
-}
 
 # start_fakes ZONE SCENARIO TRANSCRIPT: sets DNSPORT, SMTPPORT
 # fakesmtp listens on port 25 of its loopback hosts when it can (the
@@ -89,7 +72,7 @@ start_fakes() {
 }
 
 stop_fakes() {
-	cleanup
+	procs_cleanup
 }
 
 # measure NAME CMD...: wall, user, sys (s) in $W/NAME.time; peak RSS (KiB,

@@ -45,24 +45,7 @@ rm -rf "$H"
 mkdir -p "$H"
 [ "$N" -le 250 ] || { echo "tls-hs.sh: N is at most 250 (one /24 of hosts)" >&2; exit 64; }
 
-PIDS=""
-hs_cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	PIDS=""
-}
-trap hs_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-waitfile() {
-	_i=0
-	while [ ! -s "$1" ]; do
-		_i=$((_i + 1))
-		[ $_i -le 200 ] || { echo "tls-hs.sh: no $1" >&2; return 1; }
-		sleep 0.05
-	done
-}
+. "$(dirname "$0")/procs.sh"
 
 # ---- certificates ----------------------------------------------------------
 o() { openssl "$@" >>"$H/openssl.log" 2>&1; }
@@ -169,5 +152,5 @@ for v in 1.2 1.3; do
 		    "$r" "$tls" "$plain" | tr ' ' '\t' >>"$W/tls-hs.tsv"
 	done
 done
-hs_cleanup
+procs_cleanup
 grep ' ! ' "$H/tr" | head -3 >&2 || true
