@@ -1128,6 +1128,13 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		}
 		set_reply_fact(s, &f, v, r);
 		s->answered[arg] = 1;
+		/*
+		 * --timeout is per address: in a pipelined batch the server
+		 * answers one RCPT after another, so each answer starts the
+		 * next address's budget (a batch of n takes at most n of them;
+		 * each reply still has its own --reply-timeout)
+		 */
+		s->budget_end = loop_now() + eng_cfg()->address_ms;
 		eng_on_rcpt(s, s->rcpt[arg], &f);
 		break;
 	case C_QUIT:
