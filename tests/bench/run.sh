@@ -95,7 +95,7 @@ per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'
 
 # the options that point mxprobe at the fakes (no spaces inside: used unquoted)
 mxa() {
-	echo "--dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private --dns-timeout 1 --dns-tries 1"
+	echo "--dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private --dns-timeout 1 --dns-tries 2"
 }
 MXP_PROBE="--greylist-delay 2 --banner-timeout 2"
 
@@ -350,7 +350,7 @@ if command -v strace >/dev/null 2>&1; then
 	set +e
 	# shellcheck disable=SC2086
 	strace -f -c -o "$W/strace.txt" "$BIN" --dns "127.0.0.1:$DNSPORT" \
-	    --port "$SMTPPORT" --allow-private --dns-timeout 1 --dns-tries 1 \
+	    --port "$SMTPPORT" --allow-private --dns-timeout 1 --dns-tries 2 \
 	    $MXP_PROBE -f "$W/st/list.txt" >/dev/null 2>&1
 	set -e
 	stop_fakes
@@ -379,7 +379,7 @@ count_allocs() {	# NAME LIST -> "mallocs reallocs"
 		rm -f "$W/mc.out"
 		MALLOC_COUNT_OUT=$W/mc.out LD_PRELOAD=$W/malloc-count.so \
 		    build/host/mxprobe --dns "127.0.0.1:$DNSPORT" --port "$SMTPPORT" \
-		    --allow-private --dns-timeout 1 --dns-tries 1 $MXP_PROBE \
+		    --allow-private --dns-timeout 1 --dns-tries 2 $MXP_PROBE \
 		    -f "$2" >/dev/null 2>&1 || true
 		cat "$W/mc.out" 2>/dev/null || echo 0 0
 	else
@@ -391,7 +391,7 @@ count_allocs() {	# NAME LIST -> "mallocs reallocs"
 		    'run' 'info breakpoints' >"$W/g.gdb"
 		gdb -batch -x "$W/g.gdb" --args "${BIN}.debug" \
 		    --dns "127.0.0.1:$DNSPORT" --port "$SMTPPORT" --allow-private \
-		    --dns-timeout 1 --dns-tries 1 $MXP_PROBE -f "$2" </dev/null 2>&1 |
+		    --dns-timeout 1 --dns-tries 2 $MXP_PROBE -f "$2" </dev/null 2>&1 |
 		    awk '$1 ~ /^[12]$/ && $2 == "breakpoint" { b = $1 }
 			/already hit/ { h[b] = $4 } END { print h[1] + 0, h[2] + 0 }'
 	fi
