@@ -273,6 +273,20 @@ dom_find(const char *name, size_t n, uint32_t h)
 	return NULL;
 }
 
+/*
+ * An entry may be reused for another domain (it is on the idle list)
+ * exactly when no item refers to it and no session to it is open.
+ */
+static void
+dom_settle(struct dom *d)
+{
+	if (d->refs == 0 && d->active == 0) {
+		idle_append(d);
+	} else {
+		idle_unlink(d);
+	}
+}
+
 /* off the ready list, wherever it is (an entry about to be reused) */
 static void
 ready_remove(struct dom *d)
@@ -334,9 +348,8 @@ dom_new(const char *name, size_t n, uint32_t h)
 static void
 attach(struct item *it, struct dom *d)
 {
-	if (d->refs++ == 0) {
-		idle_unlink(d);
-	}
+	d->refs++;
+	dom_settle(d);
 	it->dom = d;
 	it->aprev = NULL;
 	it->anext = d->all;
@@ -361,24 +374,17 @@ detach(struct item *it)
 	}
 	it->dom = NULL;
 	MXP_ASSERT(d->refs > 0);
-	if (--d->refs == 0 && d->active == 0) {
-		idle_append(d);
-	}
+	d->refs--;
+	dom_settle(d);
 }
 
 /* see engine.h */
 void
 eng_dom_active(struct dom *d, int delta)
 {
-	if (delta > 0) {
-		d->active++;
-		idle_unlink(d);
-	} else {
-		MXP_ASSERT(d->active > 0);
-		if (--d->active == 0 && d->refs == 0) {
-			idle_append(d);
-		}
-	}
+	MXP_ASSERT(delta > 0 || d->active > 0);
+	d->active = (uint16_t)(d->active + delta);
+	dom_settle(d);
 }
 
 static void
@@ -857,6 +863,7 @@ eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
     int *ca, char *ca_local, size_t ca_cap)
 {
 	size_t		 used = 32 + strlen(cfg->from) + 16;
+	size_t		 dlen = strlen(d->name);
 	unsigned	 n = 0, lim = d->batch;
 	struct item	*it;
 
@@ -870,10 +877,10 @@ eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
 		d->ca_state = CA_PROBING;
 		d->ca_tries++;
 		ca_local_new(ca_local, ca_cap);
-		used += 16 + ca_cap + strlen(d->name);
+		used += 16 + ca_cap + dlen;
 	}
 	while (n < lim && (it = d->qhead) != NULL) {
-		used += 16 + it->local_len + strlen(d->name);
+		used += 16 + it->local_len + dlen;
 		if (used > tx && n > 0) {
 			break;
 		}
