@@ -76,15 +76,38 @@ rnd(void)
 	return util_rand(&rng_state);
 }
 
+/*
+ * udns keeps deadlines in whole units of the clock it is given.  With
+ * time(NULL) (seconds) a query sent at 12.999 s with --dns-timeout 1 was
+ * due at 13 s, and any other answer processed from then on failed it
+ * after 1 ms: a slow (emulated, loaded) run lost answers that came in
+ * time.  udns is given a clock of DNS_TICK_MS ticks instead, read fresh
+ * at each call (never 0: udns reads 0 as "ask time()"), and the timeout
+ * in ticks plus one, so a query waits at least --dns-timeout and at most
+ * a tick more.  The tick is also udns's wait before it asks the next
+ * name server as well (was 1 s).
+ */
+#define DNS_TICK_MS	250
+
+static time_t
+dns_now(void)
+{
+	return (time_t)(now_ms() / DNS_TICK_MS) + 1;
+}
+
 static void
 rearm(void)
 {
-	int	 t = dns_timeouts(ctx, -1, 0);
+	time_t	 tick = dns_now();
+	int	 t = dns_timeouts(ctx, -1, tick);
 
 	if (t < 0) {
 		timer_stop(&dns_timer);
+	} else if (t == 0) {
+		timer_set(&dns_timer, loop_now() + 10);
 	} else {
-		timer_set(&dns_timer, loop_now() + (t > 0 ? t * 1000 : 10));
+		/* the start of tick "tick + t", when udns sees it due */
+		timer_set(&dns_timer, ((int64_t)tick + t - 1) * DNS_TICK_MS);
 	}
 }
 
@@ -100,7 +123,7 @@ on_dns_io(void *arg, int revents)
 {
 	(void)arg;
 	(void)revents;
-	dns_ioevent(ctx, 0);
+	dns_ioevent(ctx, dns_now());
 	rearm();
 }
 
@@ -227,7 +250,8 @@ mx_init(const struct config *c, char *err, size_t errcap)
 			}
 		}
 	}
-	dns_set_opt(ctx, DNS_OPT_TIMEOUT, (int)c->dns_timeout_s);
+	dns_set_opt(ctx, DNS_OPT_TIMEOUT,
+	    (int)c->dns_timeout_s * (1000 / DNS_TICK_MS) + 1);
 	dns_set_opt(ctx, DNS_OPT_NTRIES, (int)c->dns_tries);
 	/* room for large MX sets: udns cannot fall back to TCP */
 	dns_set_opt(ctx, DNS_OPT_UDPSIZE, 16384);
