@@ -84,7 +84,7 @@ static const struct opt opts[] = {
 	{ "verdict-rules", 0, OK_STR, F(verdict_rules), 0, 0, NULL, "FILE",
 	    "verdict rows of your own, tried before the built-in table" },
 	{ "allow-single-label", 0, OK_FLAG, F(allow_single_label), 1, 0,
-	    NULL, NULL, "accept dotless domains (alice@host), closed networks" },
+	    NULL, NULL, "accept dotless domains (a@host): closed networks" },
 	{ "dns-cache", 0, OK_U32, F(dns_cache), 1, 1u << 20, NULL, "N",
 	    "domains kept in the DNS cache (default 512)" },
 	{ "dns-inflight", 0, OK_U32, F(dns_inflight), 1, 4096, NULL, "N",

@@ -115,7 +115,8 @@ struct vt_row {
 #define KW_RATE5	"too many|rate limit|rate limited|rate of|at a rate|" \
 			"too quickly|frequency limited|excessive volume|" \
 			"unexpected volume|this hour|for the day|per hour|" \
-			"per session|daily limit|relay limit|quota for sending|" \
+			"per session|daily limit|relay limit|" \
+			"quota for sending|" \
 			"submission quota|exceeded permitted limits|" \
 			"exceeded threshold|max message per connection|" \
 			"trop de connexions|receive limit"
@@ -129,26 +130,32 @@ struct vt_row {
  * words decide whatever the code says: r203 "552 5.1.1 Boite du
  * destinataire pleine" (La Poste), r170 "552 5.2.2 ... out of storage
  * space and inactive" (Google).  Not "system storage" (RFC 5321 452).
+ * "overquota" in one word: issue 17's "552 5.1.1 ... Recipient
+ * overquota" (no public source of it in the corpus; verdicts.sh).
  */
-#define KW_FULL		"full|quota|over quota|storage allocation|" \
-			"storage space|pleine|enough space|exceeds allowed size|" \
+#define KW_FULL		"full|quota|over quota|overquota|storage allocation|" \
+			"storage space|pleine|enough space|" \
+			"exceeds allowed size|" \
 			"zuviele"
 #define KW_MISSING	"user unknown|no such user|unknown user|" \
 			"does not exist|doesn't exist|not exist|" \
 			"unknown recipient|recipient unknown|" \
 			"no such recipient|no such mailbox|no such address|" \
-			"mailbox not found|recipient not found|user not found|" \
+			"mailbox not found|recipient not found|" \
+			"user not found|" \
 			"no mailbox|invalid recipient|invalid user|" \
 			"unrouteable address|unknown local-part|" \
 			"illegal alias|addressee unknown|not our user|" \
 			"not our customer|does not have an account|" \
 			"not a registered|not a member|destinataire invalide|" \
-			"bad address|invalid address|lookup in domain map failed|" \
+			"bad address|invalid address|" \
+			"lookup in domain map failed|" \
 			"mailbox unknown"
 #define KW_INVALID	"bad recipient address syntax|" \
 			"need fully-qualified address|" \
 			"mailbox name not allowed|" \
-			"recipient address syntax error|must contain a domain|" \
+			"recipient address syntax error|" \
+			"must contain a domain|" \
 			"reserved by rfc 2606|single label domains|" \
 			"invalid recipient address"
 #define KW_GREYLIST	"greylist|graylist|try again later|please retry|" \
@@ -169,23 +176,29 @@ static const struct vt_row vt_rows[] = {
 	/* 3. refusals of the connection (RFC 3207 4: 530 5.7.0) */
 	{ S_DIALOGUE,	530, NULL,    "authenticat",
 	    VT_NONE, R_POLICY_BLOCK, NULL },
-	{ S_DIALOGUE,	530, "5.7.0", NULL,	 VT_NONE, R_TLS_REQUIRED, NULL },
-	{ S_DIALOGUE,	5,   NULL,    KW_TLS,	 VT_NONE, R_TLS_REQUIRED, NULL },
-	{ S_DIALOGUE,	4,   NULL,    KW_TLS,	 VT_NONE, R_TLS_REQUIRED, NULL },
+	{ S_DIALOGUE,	530, "5.7.0", NULL,
+	    VT_NONE, R_TLS_REQUIRED, NULL },
+	{ S_DIALOGUE,	5,   NULL,    KW_TLS,
+	    VT_NONE, R_TLS_REQUIRED, NULL },
+	{ S_DIALOGUE,	4,   NULL,    KW_TLS,
+	    VT_NONE, R_TLS_REQUIRED, NULL },
 	{ S_DIALOGUE | S_TLS, 4, NULL, NULL,
 	    VT_RATELIMIT, R_RATE_LIMITED, NULL },
 
 	/* 4. STARTTLS refused; the other stages before RCPT */
 	{ S_TLS,	4,   NULL,    NULL,	 VT_NONE, R_TLS_FAILED, NULL },
 	{ S_TLS,	5,   NULL,    NULL,	 VT_NONE, R_TLS_FAILED, NULL },
-	{ S_PRE,	4,   NULL,    NULL,	 VT_NONE, R_TEMP_FAILURE, NULL },
-	{ S_PRE,	5,   NULL,    NULL,	 VT_NONE, R_POLICY_BLOCK, NULL },
+	{ S_PRE,	4,   NULL,    NULL,
+	    VT_NONE, R_TEMP_FAILURE, NULL },
+	{ S_PRE,	5,   NULL,    NULL,
+	    VT_NONE, R_POLICY_BLOCK, NULL },
 
 	/*
 	 * 5. RCPT, 421: closes the session; at RCPT it is a per-session
 	 * limit (too many errors, recipients, commands).
 	 */
-	{ S_RCPT,	421, NULL,    NULL,	 VT_NONE, R_RATE_LIMITED, NULL },
+	{ S_RCPT,	421, NULL,    NULL,
+	    VT_NONE, R_RATE_LIMITED, NULL },
 
 	/*
 	 * 6. RCPT, provider wording that the general words below would
@@ -205,27 +218,37 @@ static const struct vt_row vt_rows[] = {
 	/* La Poste LPN007_426 "Le compte du destinataire est bloque" (r161) */
 	{ S_RCPT,	5,   NULL,    "compte du destinataire est bloque",
 	    VT_NONE, R_DISABLED, "r161" },
-	/* Microsoft 5.2.121 / 5.2.122: a per-sender or per-hour receive limit */
-	{ S_RCPT,	5,   "5.2.121", NULL,	 VT_NONE, R_RATE_LIMITED, "r553" },
-	{ S_RCPT,	5,   "5.2.122", NULL,	 VT_NONE, R_RATE_LIMITED, "r554" },
+	/* Microsoft 5.2.121 / 5.2.122: per-sender or per-hour receive limits */
+	{ S_RCPT,	5,   "5.2.121", NULL,
+	    VT_NONE, R_RATE_LIMITED, "r553" },
+	{ S_RCPT,	5,   "5.2.122", NULL,
+	    VT_NONE, R_RATE_LIMITED, "r554" },
 
 	/*
 	 * Recipient syntax, before the policy words ("not allowed" is in
 	 * RFC 5321's "553 ... mailbox name not allowed") and the full words
 	 * ("full" is found in "fully-qualified", r447).
 	 */
-	{ S_RCPT,	5,   NULL,    KW_INVALID, VT_NONE, R_MAILBOX_INVALID, "r447" },
+	{ S_RCPT,	5,   NULL,    KW_INVALID,
+	    VT_NONE, R_MAILBOX_INVALID, "r447" },
 
 	/* 7. RCPT, words about the sender, rates, the message, policy */
-	{ S_RCPT,	5,   NULL,    KW_RATE5,	 VT_NONE, R_RATE_LIMITED, "r167" },
-	{ S_RCPT,	5,   NULL,    KW_POLICY, VT_NONE, R_POLICY_BLOCK, "r459" },
+	{ S_RCPT,	5,   NULL,    KW_RATE5,
+	    VT_NONE, R_RATE_LIMITED, "r167" },
+	{ S_RCPT,	5,   NULL,    KW_POLICY,
+	    VT_NONE, R_POLICY_BLOCK, "r459" },
 
 	/* 8. RCPT, words about the mailbox: full, disabled, missing, invalid */
-	{ S_RCPT,	4,   "4.2.2", NULL,	 VT_NONE, R_MAILBOX_FULL, "r277" },
-	{ S_RCPT,	4,   NULL,    KW_FULL,	 VT_NONE, R_MAILBOX_FULL, "r339" },
-	{ S_RCPT,	5,   NULL,    KW_FULL,	 VT_NONE, R_MAILBOX_FULL, "r203" },
-	{ S_RCPT,	5,   NULL,    KW_DISABLED, VT_NONE, R_DISABLED, "r012" },
-	/* Yahoo "554 delivery error: dd This user doesn't have a ... account" */
+	{ S_RCPT,	4,   "4.2.2", NULL,
+	    VT_NONE, R_MAILBOX_FULL, "r277" },
+	{ S_RCPT,	4,   NULL,    KW_FULL,
+	    VT_NONE, R_MAILBOX_FULL, "r339" },
+	{ S_RCPT,	5,   NULL,    KW_FULL,
+	    VT_NONE, R_MAILBOX_FULL, "r203" },
+	{ S_RCPT,	5,   NULL,    KW_DISABLED,
+	    VT_NONE, R_DISABLED, "r012" },
+	/* Yahoo "554 delivery error: dd This user doesn't have a ... account"
+	 */
 	{ S_RCPT,	5,   NULL,    "user doesn't have a",
 	    VT_NONE, R_MAILBOX_MISSING, "r093" },
 	/* Google "553 5.1.2 We weren't able to find the recipient domain" */
@@ -241,18 +264,24 @@ static const struct vt_row vt_rows[] = {
 	 * sender rejected" (r178, Spectrum), "550 5.2.1 mailbox cannot be
 	 * accessed" (r560, Microsoft), "550 Denied by policy" (r081).
 	 */
-	{ S_RCPT,	5,   "5.7.",  NULL,	 VT_NONE, R_POLICY_BLOCK, "r004" },
-	{ S_RCPT,	5,   "5.1.1", NULL,	 VT_NONE, R_MAILBOX_MISSING, "r024" },
+	{ S_RCPT,	5,   "5.7.",  NULL,
+	    VT_NONE, R_POLICY_BLOCK, "r004" },
+	{ S_RCPT,	5,   "5.1.1", NULL,
+	    VT_NONE, R_MAILBOX_MISSING, "r024" },
 	/* Microsoft RESOLVER.ADR.RecipientNotFound, with or without words */
-	{ S_RCPT,	5,   "5.1.10", NULL,	 VT_NONE, R_MAILBOX_MISSING, NULL },
-	{ S_RCPT,	5,   "5.1.3", NULL,	 VT_NONE, R_MAILBOX_INVALID, NULL },
-	{ S_RCPT,	5,   "5.2.2", NULL,	 VT_NONE, R_MAILBOX_FULL, NULL },
+	{ S_RCPT,	5,   "5.1.10", NULL,
+	    VT_NONE, R_MAILBOX_MISSING, NULL },
+	{ S_RCPT,	5,   "5.1.3", NULL,
+	    VT_NONE, R_MAILBOX_INVALID, NULL },
+	{ S_RCPT,	5,   "5.2.2", NULL,
+	    VT_NONE, R_MAILBOX_FULL, NULL },
 
 	/* 10. RCPT, 551 user not local (RFC 5321 3.4) */
 	{ S_RCPT,	551, NULL,    NULL,	 VT_NONE, R_REJECTED, NULL },
 
 	/* 11. RCPT, greylisting */
-	{ S_RCPT,	4,   NULL,    NULL,	 VT_GREYLIST, R_GREYLISTED, NULL },
+	{ S_RCPT,	4,   NULL,    NULL,
+	    VT_GREYLIST, R_GREYLISTED, NULL },
 
 	/*
 	 * 12. RCPT, one catch-all per class.  A 5xx we cannot read is not
@@ -260,9 +289,12 @@ static const struct vt_row vt_rows[] = {
 	 * unavailable" (r065, Outlook.com) is unknown.
 	 */
 	{ S_RCPT,	2,   NULL,    NULL,	 VT_NONE, R_ACCEPTED, NULL },
-	{ S_RCPT,	3,   NULL,    NULL,	 VT_NONE, R_PROTOCOL_ERROR, NULL },
-	{ S_RCPT,	4,   NULL,    NULL,	 VT_NONE, R_TEMP_FAILURE, NULL },
-	{ S_RCPT,	5,   NULL,    NULL,	 VT_NONE, R_REJECTED_UNCLEAR, "r065" },
+	{ S_RCPT,	3,   NULL,    NULL,
+	    VT_NONE, R_PROTOCOL_ERROR, NULL },
+	{ S_RCPT,	4,   NULL,    NULL,
+	    VT_NONE, R_TEMP_FAILURE, NULL },
+	{ S_RCPT,	5,   NULL,    NULL,
+	    VT_NONE, R_REJECTED_UNCLEAR, "r065" },
 };
 
 /*
@@ -445,7 +477,8 @@ verdict_smtp(enum smtp_stage stage, const struct reply *r)
 	}
 	row = vt_lookup(stage, r);
 	if (row == VT_NOROW) {
-		return R_INTERNAL;	/* unreachable: every class has a catch-all */
+		/* unreachable: every class has a catch-all */
+		return R_INTERNAL;
 	}
 	if (row < 0) {
 		return vt_user[-1 - row].row.reason;

@@ -190,15 +190,15 @@ test_corpus(void)
 		if ((int)reason_verdict(got) == want_v) {
 			agree++;
 		} else {
-			printf("corpus: %s want %s %s, got %s %s: %s %s %.80s\n",
-			    f[0], f[6], f[7],
+			printf("corpus: %s want %s %s, got %s %s: %s %s "
+			    "%.80s\n", f[0], f[6], f[7],
 			    verdict_token(reason_verdict(got)),
 			    reason_token(got), f[2], f[3], f[4]);
 		}
 		if ((int)got == want_r) {
 			reason_agree++;
 		}
-		/* is this row some table row's evidence?  then it must hit it */
+		/* is this row a table row's evidence?  then it must hit it */
 		for (k = 0; k < nrows && k < CORPUS_ROWS_MAX; k++) {
 			if (evidence[k] != NULL &&
 			    strcmp(evidence[k], f[0]) == 0) {
