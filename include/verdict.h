@@ -83,13 +83,16 @@ struct reply;
  * The verdict table: what a reply at a stage means (docs/verdicts.md,
  * "SMTP replies", has one example per row).  Rows are matched in order
  * on (stage, code or code class, enhanced code prefix, a keyword in the
- * text, case-insensitive); the first match gives the reason.  For RCPT:
+ * text, case-insensitive); the first match gives the reason.  At RCPT
  * 250/251 -> R_ACCEPTED (the engine turns it into R_CATCH_ALL when the
- * domain accepts anything); 550 5.1.1 / "user unknown" ->
- * R_MAILBOX_MISSING; etc.  For the stages before RCPT a 5xx means the
- * server refuses us (R_POLICY_BLOCK), except 530 5.7.0 "must issue
+ * domain accepts anything); undeliverable reasons only for replies about
+ * the recipient mailbox (words, or 5.1.1 and a few codes providers use
+ * consistently); replies about the sender, rates, policy or content are
+ * unknown whatever their code; a 5xx nothing recognises is
+ * R_REJECTED_UNCLEAR (unknown).  For the stages before RCPT a 5xx means
+ * the server refuses us (R_POLICY_BLOCK), except 530 5.7.0 "must issue
  * STARTTLS" (R_TLS_REQUIRED); a 4xx is R_TEMP_FAILURE or, when it says
- * so, R_RATE_LIMITED.
+ * so, R_RATE_LIMITED.  Rows of --verdict-rules are tried first.
  */
 enum reason	 verdict_smtp(enum smtp_stage stage, const struct reply *r);
 

@@ -11,11 +11,23 @@
  *            "5.7." is every 5.7.x);
  *  - kw:     NULL any; else alternatives split by "|", each matched
  *            case-insensitively in the reply text, starting at a word
- *            start (so "rate" is not found in "generate", "full" not in
- *            "successfully", but "block" is found in "blocked");
+ *            start and outside <...> (so "rate" is not found in
+ *            "generate", "full" not in "successfully", the echoed
+ *            "<filtered@x>" is not a filter, but "block" is found in
+ *            "blocked");
  *  - test:   an extra predicate, verdict_greylist() or
- *            verdict_ratelimit().
- * Rows are tried in order; the first match gives the reason.
+ *            verdict_ratelimit();
+ *  - evidence: the id of a corpus reply (tests/corpus/replies.tsv) that
+ *            this row decides; the corpus test checks it still does.
+ * Rows from --verdict-rules (vt_user) are tried first, then these, in
+ * order; the first match gives the reason.
+ *
+ * POLICY (docs/verdicts.md): undeliverable only when the reply speaks of
+ * the recipient mailbox being gone, disabled or invalid, in words or by a
+ * code providers use consistently; the sender, the connection, rates,
+ * policy, content, or a 5xx we cannot read is unknown; full words are
+ * risky whatever the code.  Where codes and words disagree the corpus
+ * decides, and the row says which reply.
  *
  * PRECEDENCE (the order of the rows, top to bottom):
  *  1. RSET and QUIT replies never change a verdict (R_NONE).
@@ -23,26 +35,28 @@
  *     250/251 at RCPT is R_ACCEPTED.
  *  3. Refusals of the connection, at every stage but STARTTLS: "530
  *     Authentication required" (R_POLICY_BLOCK: Sendmail and Exchange
- *     send it with 5.7.0 too), then 530 5.7.0 or "STARTTLS" / "must
- *     issue" in a 4xx/5xx (R_TLS_REQUIRED), then rate limiting as
- *     verdict_ratelimit() sees it (R_RATE_LIMITED).
+ *     send it with 5.7.0 too), then 530 5.7.0 or TLS words in a 4xx/5xx
+ *     (R_TLS_REQUIRED), then rate limiting as verdict_ratelimit() sees it
+ *     (R_RATE_LIMITED).
  *  4. STARTTLS refused (4xx/5xx): R_TLS_FAILED.  Other 4xx before RCPT:
  *     R_TEMP_FAILURE; other 5xx before RCPT: R_POLICY_BLOCK (the server
  *     refuses us before it has seen the address).
- *  5. RCPT, enhanced codes first: RFC 3463 codes are meant for programs,
- *     words for people, so "550 5.7.1 User unknown" is a policy block
- *     and "550 5.1.1 blocked" a missing mailbox.  Only codes with a row
- *     of their own decide: a vague code (5.0.0, 5.5.0) leaves it to the
- *     words.
- *  6. RCPT, keywords: policy words first (a reply that speaks of a block
- *     is about us and says nothing reliable about the address; unknown
- *     is the safe answer), then disabled, full, missing.
- *  7. RCPT, bare codes: 553 invalid, 551 rejected, 550 without enhanced
- *     code missing (most servers mean "no such user": Exim "550
- *     Unrouteable address").
- *  8. RCPT, 4xx: greylisting as verdict_greylist() sees it.
- *  9. RCPT catch-alls, one per class: 2xx accepted, 3xx protocol error
- *     (354 answers DATA only), 4xx temp failure, 5xx rejected.
+ *  5. RCPT 421: R_RATE_LIMITED.
+ *  6. RCPT, provider wording the general words would misread (Microsoft
+ *     5.4.1 DBEB, Postfix "User unknown in ... table", Sendmail
+ *     "Addressee unknown, relay=", La Poste, Microsoft 5.2.121/122),
+ *     then recipient syntax words.
+ *  7. RCPT 5xx, words about the sender, rates, the message or policy:
+ *     unknown, whatever the code.
+ *  8. RCPT, words about the mailbox: full (4xx and 5xx), disabled,
+ *     missing.  Words beat codes ("550 5.7.1 No such user!").
+ *  9. RCPT, enhanced codes providers use consistently: 5.7.x policy,
+ *     5.1.1 and Microsoft 5.1.10 missing, 5.1.3 invalid, 5.2.2 full.
+ * 10. RCPT 551: R_REJECTED (user not local).
+ * 11. RCPT 4xx: greylisting as verdict_greylist() sees it.
+ * 12. RCPT catch-alls, one per class: 2xx accepted, 3xx protocol error
+ *     (354 answers DATA only), 4xx temp failure, 5xx R_REJECTED_UNCLEAR
+ *     (unknown: a 5xx we cannot read is not a dead mailbox).
  * Every (stage, class) pair from BANNER to QUIT is covered; only
  * STAGE_CONNECT (no reply) and codes outside 200..599 fall through.
  */
