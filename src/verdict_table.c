@@ -106,7 +106,9 @@ struct vt_row {
  * (r459, Postfix sender verification) or "550 Verification failed for
  * <alice@...> Unrouteable address Sender verify failed" (r472, Exim) stay
  * unknown.  Words inside <...> are not looked at (vt_find), so the
- * address we sent ("<filtered@...>", r067) never counts.
+ * address we sent ("<filtered@...>", r067) never counts.  "not accepting
+ * connections" (Apple), not "not accepting": RFC 3463's X.2.1 text is
+ * "Mailbox disabled, not accepting messages" (r584).
  */
 #define KW_POLICY	"block|blacklist|black list|spam|policy|denied|" \
 			"reputation|rbl|dnsbl|relay|prohibit|sender|" \
@@ -119,7 +121,8 @@ struct vt_row {
 			"size limit|refused|not permitted|not allowed|" \
 			"forgery|junk|ube|loop|hops|ipv6|credentials|" \
 			"listed|not logged in|emetteur|bloque|8-bit|" \
-			"malformed|pipelining|network|not accepting"
+			"malformed|pipelining|network|" \
+			"not accepting connections"
 /*
  * Rates and volumes: the sender's, even under a mailbox code (r167
  * "550 5.1.1 ... has sent to too many recipients this hour", GoDaddy;
