@@ -24,10 +24,14 @@
 
 void	test_corpus(void);
 
-/* floors: a change that lowers a figure below one of these fails */
+/*
+ * Floors, in thousandths: a change that lowers a figure below one of
+ * these fails.  Integer arithmetic only: the MIPS targets run under
+ * qemu -cpu 24Kc, which has no FPU (board/fpu-check.sh).
+ */
 #define CORPUS_MIN_ROWS			300
-#define CORPUS_MIN_UNDELIV_PRECISION	0.98
-#define CORPUS_MIN_AGREEMENT		0.95
+#define CORPUS_MIN_UNDELIV_PRECISION	980	/* 0.980 */
+#define CORPUS_MIN_AGREEMENT		950	/* 0.950 */
 
 #define CORPUS_FIELDS	11
 #define CORPUS_LINE	4096
@@ -81,6 +85,16 @@ corpus_reason(const char *s)
 		}
 	}
 	return -1;
+}
+
+/* n / d in thousandths, rounded down; 1000 when nothing was counted */
+static unsigned
+corpus_milli(unsigned n, unsigned d)
+{
+	if (d == 0) {
+		return 1000;
+	}
+	return (unsigned)((unsigned long long)n * 1000 / d);
 }
 
 /* split line at tabs into f[0..n); returns the number of fields */
@@ -229,30 +243,31 @@ test_corpus(void)
 		printf("\n");
 	}
 	{
-		unsigned	 gu = 0, gd = 0;
-		double		 pu, pd, ag;
+		unsigned	 gu = 0, gd = 0, pu, pd, ag, ar;
 
 		for (i = 0; i < V__COUNT; i++) {
 			gu += m[i][V_UNDELIVERABLE];
 			gd += m[i][V_DELIVERABLE];
 		}
-		pu = gu ? (double)m[V_UNDELIVERABLE][V_UNDELIVERABLE] / gu : 1;
-		pd = gd ? (double)m[V_DELIVERABLE][V_DELIVERABLE] / gd : 1;
-		ag = rows ? (double)agree / rows : 0;
-		printf("corpus: undeliverable precision %.3f (%u of %u), "
-		    "deliverable precision %.3f (%u of %u)\n", pu,
-		    m[V_UNDELIVERABLE][V_UNDELIVERABLE], gu, pd,
-		    m[V_DELIVERABLE][V_DELIVERABLE], gd);
-		printf("corpus: agreement %.3f (%u of %u verdicts), "
-		    "reasons %.3f\n", ag, agree, rows,
-		    rows ? (double)reason_agree / rows : 0);
+		pu = corpus_milli(m[V_UNDELIVERABLE][V_UNDELIVERABLE], gu);
+		pd = corpus_milli(m[V_DELIVERABLE][V_DELIVERABLE], gd);
+		ag = rows ? corpus_milli(agree, rows) : 0;
+		ar = rows ? corpus_milli(reason_agree, rows) : 0;
+		printf("corpus: undeliverable precision %u.%03u (%u of %u), "
+		    "deliverable precision %u.%03u (%u of %u)\n",
+		    pu / 1000, pu % 1000, m[V_UNDELIVERABLE][V_UNDELIVERABLE],
+		    gu, pd / 1000, pd % 1000, m[V_DELIVERABLE][V_DELIVERABLE],
+		    gd);
+		printf("corpus: agreement %u.%03u (%u of %u verdicts), "
+		    "reasons %u.%03u\n", ag / 1000, ag % 1000, agree, rows,
+		    ar / 1000, ar % 1000);
 		T_CHECKF(rows >= CORPUS_MIN_ROWS, "%u rows, want %d", rows,
 		    CORPUS_MIN_ROWS);
 		T_CHECKF(pu >= CORPUS_MIN_UNDELIV_PRECISION,
-		    "undeliverable precision %.3f < %.2f", pu,
+		    "undeliverable precision %u/1000 < %d/1000", pu,
 		    CORPUS_MIN_UNDELIV_PRECISION);
-		T_CHECKF(ag >= CORPUS_MIN_AGREEMENT, "agreement %.3f < %.2f",
-		    ag, CORPUS_MIN_AGREEMENT);
+		T_CHECKF(ag >= CORPUS_MIN_AGREEMENT, "agreement %u/1000 < "
+		    "%d/1000", ag, CORPUS_MIN_AGREEMENT);
 	}
 	for (k = 0; k < nrows && k < CORPUS_ROWS_MAX; k++) {
 		col = hits[k];
