@@ -51,7 +51,8 @@
  *  8. RCPT, words about the mailbox: full (4xx and 5xx), disabled,
  *     missing.  Words beat codes ("550 5.7.1 No such user!").
  *  9. RCPT, enhanced codes providers use consistently: 5.7.x policy,
- *     5.1.1 and Microsoft 5.1.10 missing, 5.1.3 invalid, 5.2.2 full.
+ *     5.1.1 missing, 5.1.3 invalid, 5.2.2 full.  (Microsoft's 5.1.10
+ *     always comes with "Recipient not found": the words decide.)
  * 10. RCPT 551: R_REJECTED (user not local).
  * 11. RCPT 4xx: greylisting as verdict_greylist() sees it.
  * 12. RCPT catch-alls, one per class: 2xx accepted, 3xx protocol error
@@ -285,9 +286,6 @@ static const struct vt_row vt_rows[] = {
 	    VT_NONE, R_POLICY_BLOCK, "r004" },
 	{ S_RCPT,	5,   "5.1.1", NULL,
 	    VT_NONE, R_MAILBOX_MISSING, "r024" },
-	/* Microsoft RESOLVER.ADR.RecipientNotFound, with or without words */
-	{ S_RCPT,	5,   "5.1.10", NULL,
-	    VT_NONE, R_MAILBOX_MISSING, NULL },
 	{ S_RCPT,	5,   "5.1.3", NULL,
 	    VT_NONE, R_MAILBOX_INVALID, NULL },
 	{ S_RCPT,	5,   "5.2.2", NULL,

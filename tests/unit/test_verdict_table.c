@@ -171,9 +171,9 @@ static const struct vt_case vt_cases[] = {
 	{ R, "550 5.2.1 User unknown\r\n", R_MAILBOX_MISSING },
 	/* a vague code leaves it to words; policy words first */
 	{ R, "550 5.5.0 User unknown or sender blocked\r\n", R_POLICY_BLOCK },
-	/* 5.1.10 is not 5.1.1, but Microsoft uses it for no such recipient */
+	/* 5.1.10 is not 5.1.1; Microsoft's words decide (next row) */
 	{ R, "550 5.1.10 RESOLVER.ADR.RecipientNotFound\r\n",
-	    R_MAILBOX_MISSING },
+	    R_REJECTED_UNCLEAR },
 	/* ... but Microsoft's full text says it in words */
 	{ R, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found "
 	    "by SMTP address lookup\r\n", R_MAILBOX_MISSING },
