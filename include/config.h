@@ -101,7 +101,7 @@ struct config {
 
 	/* verdicts */
 	const char	*verdict_rules;	/* --verdict-rules FILE */
-	int		 allow_single_label;	/* alice@ok is not syntax */
+	int		 allow_single_label;	/* alice@ok passes the syntax */
 };
 
 /* what serve answers Postfix for a verdict */
