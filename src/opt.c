@@ -80,6 +80,11 @@ static const struct opt opts[] = {
 	    "IPv6 mail hosts only" },
 	{ "allow-private", 0, OK_FLAG, F(allow_private), 1, 0, NULL, NULL,
 	    "probe mail hosts at private or loopback addresses" },
+	/* verdicts */
+	{ "verdict-rules", 0, OK_STR, F(verdict_rules), 0, 0, NULL, "FILE",
+	    "verdict rows of your own, tried before the built-in table" },
+	{ "allow-single-label", 0, OK_FLAG, F(allow_single_label), 1, 0,
+	    NULL, NULL, "accept dotless domains (a@host): closed networks" },
 	{ "dns-cache", 0, OK_U32, F(dns_cache), 1, 1u << 20, NULL, "N",
 	    "domains kept in the DNS cache (default 512)" },
 	{ "dns-inflight", 0, OK_U32, F(dns_inflight), 1, 4096, NULL, "N",
@@ -566,6 +571,15 @@ check(struct config *c)
 	if (c->ttl_min_s > c->ttl_max_s) {
 		die(EXIT_USAGE, "--ttl-min is above --ttl-max", NULL);
 	}
+	addr_allow_single_label(c->allow_single_label);
+	if (c->verdict_rules != NULL) {
+		char	 err[VT_LINE_MAX];
+
+		if (verdict_rules_load(c->verdict_rules, err,
+		    sizeof(err)) != 0) {
+			die(EXIT_USAGE, "--verdict-rules: ", err, NULL);
+		}
+	}
 	if (c->from[0] != '\0') {
 		/* the sender goes on the wire: it must be a valid address */
 		e = addr_parse(c->from, strlen(c->from), &a);
@@ -585,7 +599,9 @@ check(struct config *c)
 		buf_adds(&b, c->helo);
 		e = b.trunc ? ADDR_E_DOMAIN_LONG :
 		    addr_parse(b.p, b.len, &a);
-		if (e != ADDR_OK || (a.flags & ADDR_F_IDN)) {
+		/* a dotless HELO name is the server's business, not ours */
+		if ((e != ADDR_OK && e != ADDR_E_SINGLE_LABEL) ||
+		    (e == ADDR_OK && (a.flags & ADDR_F_IDN))) {
 			die(EXIT_USAGE, "--helo: want a host name or an address "
 			    "literal, not \"", c->helo, "\"", NULL);
 		}

@@ -12,6 +12,8 @@
 	T(verdict) \
 	T(reply) \
 	T(verdict_table) \
+	T(corpus) \
+	T(verdict_rules) \
 	T(ring) \
 	T(input) \
 	T(out)
