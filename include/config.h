@@ -98,6 +98,8 @@ struct config {
 	uint8_t		 act[4];	/* per verdict: ACT_* */
 	int		 syslog;
 	uint32_t	 stats_s;	/* log counters every n s, 0 never */
+	const char	*user;		/* --user USER[:GROUP]: drop to it */
+	uint32_t	 drain_ms;	/* SIGTERM: budget to finish */
 };
 
 /* what serve answers Postfix for a verdict */

@@ -153,6 +153,12 @@ static const struct opt opts[] = {
 	    "serve: permissions of socket files (default 0660)" },
 	{ "socket-owner", 0, OK_STR, F(socket_owner), 0, 0, NULL,
 	    "USER[:GROUP]", "serve: owner of socket files" },
+	/* serve hardening (issue 19) */
+	{ "user", 0, OK_STR, F(user), 0, 0, NULL, "USER[:GROUP]",
+	    "serve: run as USER once sockets and files are open" },
+	{ "drain-timeout", 0, OK_FN, F(drain_ms), 1, 3600, set_secs,
+	    "SECONDS", "serve: at SIGTERM, finish probes and answers for at "
+	    "most this long (default 15)" },
 	{ "on-undeliverable", 0, OK_FN, 0, V_UNDELIVERABLE, 0, set_action,
 	    "reject|defer|accept", "serve: policy answer (default reject)" },
 	{ "on-risky", 0, OK_FN, 0, V_RISKY, 0, set_action,
@@ -212,6 +218,7 @@ defaults(struct config *c)
 	c->max_request = 8192;
 	c->client_ms = 300000;
 	c->socket_mode = 0660;
+	c->drain_ms = 15000;
 	c->act[V_DELIVERABLE] = ACT_ACCEPT;
 	c->act[V_UNDELIVERABLE] = ACT_REJECT;
 	c->act[V_RISKY] = ACT_ACCEPT;
