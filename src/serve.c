@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,6 +49,8 @@ enum cstate { C_FREE, C_READ, C_ROOM, C_WAIT, C_WRITE, C_ORPHAN };
 #define LINE_MAX_REQ	1024		/* lines protocol: an address */
 #define TX_CAP		(OUT_LINE_MAX + 64)
 #define DRAIN_WRITE_MS	1000		/* after the drain budget: answers */
+#define FD_RESERVE	16		/* stdio, listeners, DNS, log, files */
+#define ACCEPT_PAUSE_MS	200		/* out of descriptors: accept later */
 
 struct client {
 	enum cstate	 state;
@@ -83,7 +86,8 @@ static int		 nlst;
 static struct client	*room_head, *room_tail;
 static int		 log_fd = 2, log_dgram;
 static int		 draining;
-static struct timer	 save_timer, stats_timer;
+static struct timer	 save_timer, stats_timer, accept_timer;
+static struct config	 cfg_mine;	/* serve_run's copy, limits fitted */
 
 static struct {
 	uint64_t	 queries;
@@ -715,6 +719,85 @@ client_read(struct client *c)
 	client_parse(c);
 }
 
+/* stop (1) or resume (0) accepting on every listener */
+static void
+accept_pause(int stop)
+{
+	int	 i;
+
+	for (i = 0; i < nlst; i++) {
+		if (lst[i].fd >= 0) {
+			loop_events(lst[i].ioh, stop ? 0 : POLLIN);
+		}
+	}
+	if (stop && !timer_armed(&accept_timer)) {
+		st.errors++;
+		logline("out of descriptors: not accepting for a moment",
+		    NULL, NULL);
+		timer_set(&accept_timer, loop_now() + ACCEPT_PAUSE_MS);
+	}
+}
+
+static void
+on_accept_timer(void *arg)
+{
+	(void)arg;
+	if (!draining) {
+		accept_pause(0);
+	}
+}
+
+/*
+ * Every client and every probe holds a descriptor: make the limit fit
+ * --max-clients + --concurrency (raise the soft limit up to the hard
+ * one), or lower both with a warning, rather than run into EMFILE.
+ */
+static void
+fit_fd_limit(struct config *c)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = (rlim_t)c->max_clients + c->concurrency +
+			    FD_RESERVE;
+	uint64_t	 avail;
+	char		 mem[160];
+	struct buf	 b;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need) {
+		return;
+	}
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+	} else {
+		rl.rlim_cur = rl.rlim_max;
+	}
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 &&
+	    getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		return;
+	}
+	if (rl.rlim_cur >= need) {
+		return;
+	}
+	if (rl.rlim_cur < FD_RESERVE + 2) {
+		die(EXIT_USAGE, "serve: the descriptor limit (ulimit -n) is too "
+		    "low", NULL);
+	}
+	avail = (uint64_t)rl.rlim_cur - FD_RESERVE;
+	if (c->concurrency > avail / 2) {
+		c->concurrency = (uint32_t)(avail / 2);
+	}
+	if (c->max_clients > avail - c->concurrency) {
+		c->max_clients = (uint32_t)(avail - c->concurrency);
+	}
+	buf_init(&b, mem, sizeof(mem) - 1);
+	buf_adds(&b, "descriptor limit ");
+	buf_addu(&b, (uint64_t)rl.rlim_cur);
+	buf_adds(&b, ": lowered to --max-clients ");
+	buf_addu(&b, c->max_clients);
+	buf_adds(&b, " --concurrency ");
+	buf_addu(&b, c->concurrency);
+	msg("serve: ", buf_nul(&b), NULL);
+}
+
 static void
 on_accept(void *arg, int revents)
 {
@@ -726,6 +809,15 @@ on_accept(void *arg, int revents)
 	(void)revents;
 	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/*
+			 * The connection stays in the backlog and poll() would
+			 * say so at once, for ever: stop listening for a while
+			 * instead of spinning.
+			 */
+			accept_pause(1);
+		}
 		return;
 	}
 	for (i = 0; i < nclients && !draining; i++) {
@@ -1041,7 +1133,9 @@ serve_run(const struct config *c)
 	uid_t		 run_uid = (uid_t)-1;
 	gid_t		 run_gid = (gid_t)-1;
 
-	cfg = c;
+	cfg_mine = *c;
+	fit_fd_limit(&cfg_mine);
+	c = cfg = &cfg_mine;
 	nclients = c->max_clients;
 	clients = calloc(nclients, sizeof(*clients));
 	if (clients == NULL || cache_init(c->cache) != 0) {
@@ -1086,6 +1180,7 @@ serve_run(const struct config *c)
 	}
 	timer_init(&save_timer, on_save, NULL);
 	timer_init(&stats_timer, on_stats, NULL);
+	timer_init(&accept_timer, on_accept_timer, NULL);
 	if (c->cache_file != NULL) {
 		timer_set(&save_timer, loop_now() +
 		    (int64_t)c->cache_save_s * 1000);

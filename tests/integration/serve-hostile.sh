@@ -230,4 +230,34 @@ else
 	echo "SKIP --user (needs root and a nobody user)"
 fi
 
+# --- 10. a low descriptor limit: sized at start, no EMFILE spin --------
+if [ -z "$MXP_QEMU" ]; then
+	rm -f "$T/policy.sock" "$T/lines.sock"
+	(ulimit -n 48 && exec $MXP_BIN serve --policy "$T/policy.sock" \
+	    --lines "$T/lines.sock" --dns "127.0.0.1:$DNSPORT" --port "$SMTPPORT" \
+	    --allow-private --dns-timeout 1 --dns-tries 1 --max-clients 64) \
+	    2>>"$T/serve.log" &
+	SERVE_PID=$!
+	bg_pid $SERVE_PID
+	i=0
+	while [ ! -S "$T/lines.sock" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	check "ulimit -n 48: limits lowered with a warning" wait_log "descriptor limit 48: lowered"
+	mkfifo "$T/hold2"
+	$PY hold "$T/lines.sock" 80 <"$T/hold2" >"$T/hold2.out" &
+	bg_pid $!
+	exec 8>"$T/hold2"
+	wait_file "$T/hold2.out"
+	check_eq "ulimit -n 48: 80 held connections, one more is told no" \
+	    "$(echo alice@ok.test | "$FAKES/sockreq" "$T/lines.sock" lines 1 10 || true)" \
+	    "ERROR too many clients"
+	exec 8>&-
+	i=0
+	while [ "$(stats_field clients)" != 1 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	check_eq "ulimit -n 48: answers again once they go" \
+	    "$(lines alice@ok.test | cut -f1-2)" "$(printf 'alice@ok.test\tdeliverable')"
+	stop_serve
+else
+	echo "SKIP descriptor limit (not under qemu)"
+fi
+
 done_testing
