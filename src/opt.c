@@ -120,7 +120,7 @@ static const struct opt opts[] = {
 	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no",
 	    "STARTTLS use (default try)" },
 	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL,
-	    "verify certificates and host names" },
+	    "verify certificates and host names (implies --tls require)" },
 	{ "ca-file", 0, OK_STR, F(ca_file), 0, 0, NULL, "FILE",
 	    "CA bundle (default /etc/ssl/certs/ca-certificates.crt)" },
 	{ "tls-max", 0, OK_U32, F(tls_max), 1, 1024, NULL, "N",
@@ -617,6 +617,18 @@ check(struct config *c)
 	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	}
+	if (c->tls_verify && c->mode != MODE_AUDIT) {
+		/*
+		 * "Verified or no answer": falling back to plaintext when
+		 * verification fails (--tls try) would protect nothing against
+		 * an active attacker, who need only break the handshake.
+		 */
+		if (c->tls == TLSM_NO) {
+			die(EXIT_USAGE, "--tls-verify needs TLS: not with --tls "
+			    "no", NULL);
+		}
+		c->tls = TLSM_REQUIRE;
 	}
 }
 
