@@ -131,6 +131,13 @@ void	mx_list_text(const struct mx_res *res, struct buf *b);
  */
 int	mx_addr_private(int family, const uint8_t *a);
 
+/*
+ * serve: open a new resolver socket (new source port) when the current
+ * one has sent enough queries or is old enough and none is in flight;
+ * called before each query.  Nothing in the other modes.
+ */
+void	mx_dns_refresh(void);
+
 /* queries sent since start (for tests and benchmarks) */
 uint64_t mx_queries(void);
 

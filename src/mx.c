@@ -66,6 +66,17 @@ static struct timer	 dns_timer;
 static const struct config *cfg;
 static uint64_t		 nqueries;
 static uint64_t		 rng_state;
+static int		 dns_h = -1;		/* the socket's loop handle */
+static uint64_t		 open_q;		/* nqueries at dns_open() */
+static int64_t		 open_ms;		/* loop_now() at dns_open() */
+
+/*
+ * serve runs for months: a fresh resolver socket (so a fresh random
+ * source port) after this many queries or this long, whichever first,
+ * at a moment with no query in flight (dns_close() drops them).
+ */
+#define DNS_REOPEN_QUERIES	256
+#define DNS_REOPEN_MS		60000
 
 static void start(struct mx_res *res, struct mx_job *job);
 
@@ -197,6 +208,32 @@ bad:
 	return -1;
 }
 
+/* the resolver's UDP socket, on the loop: fd, -1 (udns), -2 (loop) */
+static int
+dns_sock_open(void)
+{
+	int	 fd, rcv = 1 << 20;
+
+	fd = dns_open(ctx);
+	if (fd < 0) {
+		return -1;
+	}
+	/*
+	 * Answers to a burst of queries arrive together; the default
+	 * buffer (about 200 KB) drops some under load on loopback.
+	 * The kernel caps this at net.core.rmem_max.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	dns_h = loop_add(fd, POLLIN, on_dns_io, NULL);
+	if (dns_h < 0) {
+		dns_close(ctx);
+		return -2;
+	}
+	open_q = nqueries;
+	open_ms = loop_now();
+	return fd;
+}
+
 /* see mx.h */
 int
 mx_init(const struct config *c, char *err, size_t errcap)
@@ -232,28 +269,38 @@ mx_init(const struct config *c, char *err, size_t errcap)
 	/* room for large MX sets: udns cannot fall back to TCP */
 	dns_set_opt(ctx, DNS_OPT_UDPSIZE, 16384);
 	dns_set_dbgfn(ctx, on_dns_dbg);
-	fd = dns_open(ctx);
+	timer_init(&dns_timer, on_dns_timer, NULL);
+	fd = dns_sock_open();
 	if (fd < 0) {
 		buf_init(&b, err, errcap - 1);
-		buf_adds(&b, "cannot open the resolver socket (no name server?)");
+		buf_adds(&b, fd == -1 ? "cannot open the resolver socket (no "
+		    "name server?)" : "out of descriptor slots");
 		buf_nul(&b);
 		return -1;
 	}
-	{
-		/*
-		 * Answers to a burst of queries arrive together; the default
-		 * buffer (about 200 KB) drops some under load on loopback.
-		 * The kernel caps this at net.core.rmem_max.
-		 */
-		int	 rcv = 1 << 20;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	}
-	timer_init(&dns_timer, on_dns_timer, NULL);
-	if (loop_add(fd, POLLIN, on_dns_io, NULL) < 0) {
-		return -1;
-	}
 	return 0;
+}
+
+/* see mx.h */
+void
+mx_dns_refresh(void)
+{
+	if (cfg == NULL || cfg->mode != MODE_SERVE || dns_active(ctx) != 0) {
+		return;
+	}
+	if (dns_h >= 0) {
+		if (nqueries - open_q < DNS_REOPEN_QUERIES &&
+		    loop_now() - open_ms < DNS_REOPEN_MS) {
+			return;
+		}
+		loop_del(dns_h);
+		dns_h = -1;
+		dns_close(ctx);
+	}
+	if (dns_sock_open() < 0) {
+		/* queries fail (errors, not answers) until the next try */
+		msg("cannot reopen the resolver socket", NULL);
+	}
 }
 
 static struct mx_job *
@@ -290,6 +337,7 @@ submit(struct mx_job *job, enum qkind kind, unsigned host, const char *name)
 	struct mx_q	*q;
 
 	MXP_ASSERT(job->nq < MX_Q_MAX);
+	mx_dns_refresh();
 	q = &job->q[job->nq++];
 	q->job = job;
 	q->kind = (uint8_t)kind;

@@ -260,4 +260,13 @@ else
 	echo "SKIP descriptor limit (not under qemu)"
 fi
 
+# --- 13. the resolver socket is renewed (a new source port) ------------
+start_serve
+awk 'BEGIN { for (i = 0; i < 600; i++) print "u@d" i ".nx.test" }' |
+    "$FAKES/sockreq" "$T/lines.sock" lines 600 120 >"$T/nx.out" || true
+check_eq "resolver: 600 answers" "$(grep -c 'no_domain' "$T/nx.out")" 600
+check "resolver: more than one source port over 600 queries" \
+    test "$(awk '$3 ~ /\.nx\.test/ { split($2, a, ":"); print a[2] }' "$QLOG" | sort -u | wc -l)" -gt 1
+stop_serve
+
 done_testing
