@@ -10,26 +10,27 @@ set -eu
 
 PY="python3 $TOP/tests/lib/serve-client.py"
 
-# wait_log PATTERN: until the serve log has a line matching it (bounded)
-wait_log() {
+# until_ok COMMAND...: poll until it succeeds (at most 30 s)
+until_ok() {
 	_i=0
-	while ! grep -q "$1" "$T/serve.log" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -gt 300 ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
-
-# gone PID: the process has exited (polled, at most 30 s)
-gone() {
-	_i=0
-	while kill -0 "$1" 2>/dev/null; do
+	until "$@"; do
 		_i=$((_i + 1))
 		[ $_i -gt 600 ] && return 1
 		sleep 0.05
 	done
-	return 0
+}
+
+# wait_log PATTERN: until the serve log has a line matching it
+wait_log() { until_ok grep -q "$1" "$T/serve.log"; }
+
+# gone PID: the process has exited
+gone() { until_ok sh -c "! kill -0 $1 2>/dev/null"; }
+
+# ulimit_serve N ARGS...: start_serve under ulimit -n N
+ulimit_serve() {
+	printf 'ulimit -n %s && exec "$@"\n' "$1" >"$T/ulimit.sh"
+	shift
+	MXPROBE="sh $T/ulimit.sh $MXP_BIN" start_serve "$@"
 }
 
 stop_serve() {
@@ -232,15 +233,7 @@ fi
 
 # --- 10. a low descriptor limit: sized at start, no EMFILE spin --------
 if [ -z "$MXP_QEMU" ]; then
-	rm -f "$T/policy.sock" "$T/lines.sock"
-	(ulimit -n 48 && exec $MXP_BIN serve --policy "$T/policy.sock" \
-	    --lines "$T/lines.sock" --dns "127.0.0.1:$DNSPORT" --port "$SMTPPORT" \
-	    --allow-private --dns-timeout 1 --dns-tries 1 --max-clients 64) \
-	    2>>"$T/serve.log" &
-	SERVE_PID=$!
-	bg_pid $SERVE_PID
-	i=0
-	while [ ! -S "$T/lines.sock" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	ulimit_serve 48 --max-clients 64
 	check "ulimit -n 48: limits lowered with a warning" wait_log "descriptor limit 48: lowered"
 	mkfifo "$T/hold2"
 	$PY hold "$T/lines.sock" 80 <"$T/hold2" >"$T/hold2.out" &

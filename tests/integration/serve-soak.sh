@@ -30,23 +30,12 @@ if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null; then
 fi
 
 # serve_soak: the daemon, as in production but small, under ulimit -n 90
+printf 'ulimit -n 90 && exec "$@"\n' >"$T/ulimit.sh"
 serve_soak() {
-	rm -f "$T/policy.sock" "$T/lines.sock"
 	# shellcheck disable=SC2086
-	(ulimit -n 90 && exec $MXP_BIN serve --policy "$T/policy.sock" \
-	    --lines "$T/lines.sock" --dns "127.0.0.1:$DNSPORT" \
-	    --port "$SMTPPORT" --allow-private --dns-timeout 1 --dns-tries 1 \
-	    --max-clients 64 --concurrency 16 --cache 256 --client-timeout 2 \
-	    --drain-timeout 3 --cache-file "$T/state/cache" $USER_OPT) \
-	    2>>"$T/serve.log" &
-	SERVE_PID=$!
-	bg_pid $SERVE_PID
-	_i=0
-	while [ ! -S "$T/policy.sock" ] || [ ! -S "$T/lines.sock" ]; do
-		_i=$((_i + 1))
-		[ $_i -gt 200 ] && { echo "FAIL serve did not start"; cat "$T/serve.log"; return 1; }
-		sleep 0.05
-	done
+	MXPROBE="sh $T/ulimit.sh $MXP_BIN" start_serve --max-clients 64 \
+	    --concurrency 16 --cache 256 --client-timeout 2 --drain-timeout 3 \
+	    --cache-file "$T/state/cache" $USER_OPT
 }
 
 fds() { ls "/proc/$SERVE_PID/fd" | wc -l; }

@@ -130,42 +130,34 @@ def check_policy(addr, ans):
     bump("right")
 
 
-def op_lines(a, rng):
-    s = conn(a.lines)
+def op_ask(a, rng, pol):
+    """a well-behaved client: 1-3 questions, each answer checked"""
+    s = conn(a.policy if pol else a.lines)
+    sep = b"\n\n" if pol else b"\n"
     buf = b""
     try:
         for _ in range(rng.randrange(1, 4)):
             addr = pick(rng)
-            send_req(s, (addr + "\n").encode())
-            buf, line = read_until(s, buf, b"\n")
-            if line is None:
+            send_req(s, preq(addr) if pol else (addr + "\n").encode())
+            buf, ans = read_until(s, buf, sep)
+            if ans is None:
                 bump("lost")
-                print("LOST lines %s" % addr, flush=True)
+                print("LOST %s %s" % ("policy" if pol else "lines", addr),
+                      flush=True)
                 return
-            check_lines(addr, line)
-            if line == BUSY_L:
+            (check_policy if pol else check_lines)(addr, ans)
+            if ans in (BUSY_P, BUSY_L):
                 return
     finally:
         s.close()
+
+
+def op_lines(a, rng):
+    op_ask(a, rng, False)
 
 
 def op_policy(a, rng):
-    s = conn(a.policy)
-    buf = b""
-    try:
-        for _ in range(rng.randrange(1, 4)):
-            addr = pick(rng)
-            send_req(s, preq(addr))
-            buf, ans = read_until(s, buf, b"\n\n")
-            if ans is None:
-                bump("lost")
-                print("LOST policy %s" % addr, flush=True)
-                return
-            check_policy(addr, ans)
-            if ans == BUSY_P:
-                return
-    finally:
-        s.close()
+    op_ask(a, rng, True)
 
 
 def quiet_close(s):
