@@ -125,7 +125,7 @@ static const struct opt opts[] = {
 	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no",
 	    "STARTTLS use (default try)" },
 	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL,
-	    "verify certificates and host names" },
+	    "verify certificates and host names (implies --tls require)" },
 	{ "ca-file", 0, OK_STR, F(ca_file), 0, 0, NULL, "FILE",
 	    "CA bundle (default /etc/ssl/certs/ca-certificates.crt)" },
 	{ "tls-max", 0, OK_U32, F(tls_max), 1, 1024, NULL, "N",
@@ -158,6 +158,12 @@ static const struct opt opts[] = {
 	    "serve: permissions of socket files (default 0660)" },
 	{ "socket-owner", 0, OK_STR, F(socket_owner), 0, 0, NULL,
 	    "USER[:GROUP]", "serve: owner of socket files" },
+	/* serve hardening (issue 19) */
+	{ "user", 0, OK_STR, F(user), 0, 0, NULL, "USER[:GROUP]",
+	    "serve: run as USER once sockets and files are open" },
+	{ "drain-timeout", 0, OK_FN, F(drain_ms), 1, 3600, set_secs,
+	    "SECONDS", "serve: at SIGTERM, finish probes and answers for at "
+	    "most this long (default 15)" },
 	{ "on-undeliverable", 0, OK_FN, 0, V_UNDELIVERABLE, 0, set_action,
 	    "reject|defer|accept", "serve: policy answer (default reject)" },
 	{ "on-risky", 0, OK_FN, 0, V_RISKY, 0, set_action,
@@ -217,6 +223,7 @@ defaults(struct config *c)
 	c->max_request = 8192;
 	c->client_ms = 300000;
 	c->socket_mode = 0660;
+	c->drain_ms = 15000;
 	c->act[V_DELIVERABLE] = ACT_ACCEPT;
 	c->act[V_UNDELIVERABLE] = ACT_REJECT;
 	c->act[V_RISKY] = ACT_ACCEPT;
@@ -626,6 +633,18 @@ check(struct config *c)
 	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	}
+	if (c->tls_verify && c->mode != MODE_AUDIT) {
+		/*
+		 * "Verified or no answer": falling back to plaintext when
+		 * verification fails (--tls try) would protect nothing against
+		 * an active attacker, who need only break the handshake.
+		 */
+		if (c->tls == TLSM_NO) {
+			die(EXIT_USAGE, "--tls-verify needs TLS: not with --tls "
+			    "no", NULL);
+		}
+		c->tls = TLSM_REQUIRE;
 	}
 }
 

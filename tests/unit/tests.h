@@ -16,7 +16,10 @@
 	T(verdict_rules) \
 	T(ring) \
 	T(input) \
-	T(out)
+	T(out) \
+	T(mxpriv) \
+	T(outesc) \
+	T(cachefile)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
