@@ -1,10 +1,11 @@
 /*
- * dmarc.c - DMARC record syntax (RFC 7489 6.3, 6.4) and the
- * organisational domain (3.2); see dmarc.h.
+ * dmarc.c - DMARC record syntax (RFC 7489 6.3, 6.4, DMARCbis psd=) and
+ * the DMARCbis DNS tree walk; see dmarc.h.
  *
  * A record is "tag=value" parts separated by ";", blanks around each
  * allowed; v=DMARC1 must come first (6.4); unknown tags are ignored
- * (6.3).  Everything here is pure so the parser can be fuzzed.
+ * (6.3).  Everything here is pure so the parser can be fuzzed and the
+ * walk tested against a table of zones.
  */
 #include <string.h>
 
@@ -22,6 +23,7 @@ static const char *const err_text[DMARC_E__COUNT] = {
 				  "(RFC 7489 6.2)",
 	[DMARC_E_ALIGN]		= "adkim=/aspf= is not r or s (RFC 7489 6.3)",
 	[DMARC_E_DUP]		= "a tag appears twice (RFC 7489 6.4)",
+	[DMARC_E_PSD]		= "psd= is not y, n or u (DMARCbis)",
 };
 
 static const char *const pol_name[] = { "unset", "none", "quarantine",
@@ -150,7 +152,7 @@ dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 	size_t		 i = 0, j, k = 0;
 	unsigned	 seen = 0;
 	static const char *const tags[] = { "v", "p", "sp", "pct", "rua",
-		"ruf", "adkim", "aspf", "fo", "rf", "ri", NULL };
+		"ruf", "adkim", "aspf", "fo", "rf", "ri", "psd", NULL };
 
 	memset(r, 0, sizeof(*r));
 	r->pct = -1;
@@ -234,6 +236,14 @@ dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 			if (!eq(v, vn, "r") && !eq(v, vn, "s")) {
 				return DMARC_E_ALIGN;
 			}
+		} else if (eq(t, tn, "psd")) {
+			if (eq(v, vn, "y")) {
+				r->psd = DMARC_PSD_Y;
+			} else if (eq(v, vn, "n")) {
+				r->psd = DMARC_PSD_N;
+			} else if (!eq(v, vn, "u")) {
+				return DMARC_E_PSD;
+			}
 		}
 	}
 	r->err_off = 0;
@@ -243,80 +253,100 @@ dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 	return DMARC_OK;
 }
 
-/* is rule (a C string) in the table? */
-static int
-psl_has(const char *rule, size_t n)
+/* see dmarc.h */
+const char *
+dmarc_walk_up(const char *s)
 {
-	size_t	 lo = 0, hi = psl_count;
+	const char	*p;
+	unsigned	 dots = 0;
 
-	while (lo < hi) {
-		size_t		 mid = lo + (hi - lo) / 2;
-		const char	*p = psl_blob + psl_off[mid];
-		int		 c = strncmp(p, rule, n);
-
-		if (c == 0 && p[n] != '\0') {
-			c = 1;
-		}
-		if (c == 0) {
-			return 1;
-		}
-		if (c < 0) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
+	for (p = s; *p != '\0'; p++) {
+		dots += *p == '.';
+	}
+	if (dots == 0) {
+		return NULL;
+	}
+	if (dots + 1 < 8) {
+		return strchr(s, '.') + 1;
+	}
+	/* eight labels or more: straight to the last seven */
+	for (dots = 0; p > s; p--) {
+		if (p[-1] == '.' && ++dots == 7) {
+			break;
 		}
 	}
-	return 0;
+	return p;
+}
+
+/* see dmarc.h */
+void
+dmarc_walk_init(struct dmarc_walk *w, const char *name)
+{
+	memset(w, 0, sizeof(*w));
+	w->name = name;
+	w->next = 0;
 }
 
 /* see dmarc.h */
 const char *
-dmarc_org_domain(const char *name)
+dmarc_walk_target(const struct dmarc_walk *w)
 {
-	const char	*suf, *ps = NULL, *prev = NULL, *dot;
-	char		 key[258];
-	size_t		 n;
+	return w->next >= 0 ? w->name + w->next : NULL;
+}
 
-	/* longest suffix first: the first rule that matches is longest */
-	for (suf = name; suf != NULL; prev = suf, suf = dot != NULL ?
-	    dot + 1 : NULL) {
-		dot = strchr(suf, '.');
-		if (dot == NULL) {
-			break;		/* one label: the default rule */
-		}
-		n = strlen(suf);
-		if (n + 2 >= sizeof(key)) {
+/* see dmarc.h */
+void
+dmarc_walk_answer(struct dmarc_walk *w, unsigned n, const char *rec,
+    size_t len)
+{
+	const char		*up;
+	struct dmarc_found	*f;
+	int			 stop = 0;
+
+	if (w->next < 0) {
+		return;
+	}
+	w->nq++;
+	if (n == 1 && w->nfound < DMARC_WALK_MAX) {
+		f = &w->found[w->nfound++];
+		f->off = (uint16_t)w->next;
+		f->err = (uint8_t)dmarc_parse(rec, len, &f->rec);
+		/* the domain's own record applies; above it, psd= decides */
+		stop = w->next == 0 || f->rec.psd != DMARC_PSD_U;
+	}
+	up = dmarc_walk_up(w->name + w->next);
+	w->next = stop || up == NULL || w->nq >= DMARC_WALK_MAX ? -1 :
+	    (int)(up - w->name);
+}
+
+/* see dmarc.h */
+const struct dmarc_found *
+dmarc_walk_policy(const struct dmarc_walk *w, const char **org)
+{
+	const struct dmarc_found *f = NULL;
+	const char		*o = w->name;
+	unsigned		 i;
+	size_t			 j;
+
+	if (w->nfound > 0) {
+		f = &w->found[w->nfound - 1];
+		o = w->name + f->off;
+	}
+	if (f != NULL && f->off > 0 && f->rec.psd == DMARC_PSD_Y) {
+		/* a public suffix domain: the organisation is one below */
+		for (j = (size_t)f->off - 1; j > 0 && w->name[j - 1] != '.';
+		    j--) {
 			continue;
 		}
-		key[0] = '!';
-		memcpy(key + 1, suf, n + 1);
-		if (psl_has(key, n + 1)) {
-			ps = dot + 1;	/* the exception's parent */
-			break;
-		}
-		if (psl_has(suf, n)) {
-			ps = suf;
-			break;
-		}
-		key[0] = '*';
-		memcpy(key + 1, dot, strlen(dot) + 1);
-		if (psl_has(key, strlen(key))) {
-			ps = suf;
-			break;
+		o = w->name + j;
+		for (i = 0; i + 1 < w->nfound; i++) {
+			if (w->found[i].off == j) {
+				f = &w->found[i];
+			}
 		}
 	}
-	if (ps == NULL) {
-		ps = strrchr(name, '.');
-		ps = ps != NULL ? ps + 1 : name;
+	if (org != NULL) {
+		*org = o;
 	}
-	if (ps == name) {
-		return name;
-	}
-	/* one label more than the public suffix */
-	for (suf = name, prev = name; suf < ps - 1; suf++) {
-		if (*suf == '.' && suf + 1 < ps) {
-			prev = suf + 1;
-		}
-	}
-	return prev;
+	return f;
 }

@@ -83,6 +83,31 @@ has unres.test mx-host fail "nowhere.unres.test: no A/AAAA"
 check_eq "domains in input order" "$(cut -f1 "$T/out" | uniq | head -3 | tr '\n' ' ')" \
     "nospf.test dupspf.test many.test "
 
+# --- the DMARCbis DNS tree walk (audit.zone, "tree walk"): which record
+# applies, and which _dmarc names were asked (QLOG)
+: >"$QLOG"
+audit a.b.deep.test x.mid.tree.test x.own.cut.test shop.brand.psd.test \
+    mail.owner.psd.test a.b.c.d.e.f.g.h.i.long.test \
+    a.b.c.d.e.f.g.h.i.j.k.none.test twodmarc.test
+has a.b.deep.test dmarc ok "p=reject, rua (at the organisational domain deep.test, p=applies)"
+for n in a.b.deep.test b.deep.test deep.test; do
+	check_eq "walk: _dmarc.$n asked once" "$(queries "_dmarc.$n" TXT)" 1
+done
+has x.mid.tree.test dmarc ok "p=reject, rua (at the organisational domain tree.test, sp=applies)"
+has x.own.cut.test dmarc ok "p=reject, rua (at the organisational domain own.cut.test, p=applies)"
+check_eq "walk: psd=n stops it" "$(queries _dmarc.cut.test TXT)" 0
+has shop.brand.psd.test dmarc warn "p=reject, rua (from the public suffix domain psd.test, psd=y: the organisational domain brand.psd.test has none, p=applies)"
+has mail.owner.psd.test dmarc ok "p=quarantine, rua (at the organisational domain owner.psd.test, p=applies)"
+has a.b.c.d.e.f.g.h.i.long.test dmarc ok "p=reject, rua (at the organisational domain long.test"
+# the 11-label name, then 7 labels and up to long.test; _dmarc.test is 8th
+check_eq "walk: 11 labels, 7 names under long.test" \
+    "$(awk '$3 ~ /^_dmarc\..*long\.test\.?$/ && $4 == "TXT"' "$QLOG" | wc -l | tr -d ' ')" 7
+check_eq "walk: 10 labels skipped" "$(queries _dmarc.b.c.d.e.f.g.h.i.long.test TXT)" 0
+check_eq "walk: 8 labels skipped" "$(queries _dmarc.d.e.f.g.h.i.long.test TXT)" 0
+check_eq "walk: 7 labels asked" "$(queries _dmarc.e.f.g.h.i.long.test TXT)" 1
+has a.b.c.d.e.f.g.h.i.j.k.none.test dmarc warn "nor above it (8 queries, DMARCbis DNS tree walk)"
+has twodmarc.test dmarc fail "several DMARC records at _dmarc.twodmarc.test: all discarded"
+
 # --- warn only: exit 2
 audit nullmx.test
 check_eq "warn only: exit 2" "$rc" 2

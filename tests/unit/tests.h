@@ -14,7 +14,10 @@
 	T(verdict_table) \
 	T(ring) \
 	T(input) \
-	T(out)
+	T(out) \
+	T(dmarc_walk) \
+	T(dmarc_psd) \
+	T(timer_heap)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
