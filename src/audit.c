@@ -557,8 +557,8 @@ on_sts(struct aud *au, const struct dns_rr_txt *rr)
 	id = NULL;
 	for (i = 0; i + 3 <= tl; i++) {
 		if ((i == 0 || t[i - 1] == ';' || t[i - 1] == ' ') &&
-		    strncmp(t + i, "id=", 3) == 0) {
-			id = t + i + 3;
+		    strncmp(t + i, "id=", LIT_LEN("id=")) == 0) {
+			id = t + i + LIT_LEN("id=");
 			break;
 		}
 	}
@@ -600,10 +600,12 @@ on_rpt(struct aud *au, const struct dns_rr_txt *rr)
 	}
 	t = (const char *)rr->dnstxt_txt[w].txt;
 	tl = (size_t)rr->dnstxt_txt[w].len;
-	for (i = 0; i + 4 <= tl; i++) {
-		if (strncmp(t + i, "rua=", 4) == 0 && (i + 11 <= tl &&
-		    (strncmp(t + i + 4, "mailto:", 7) == 0 ||
-		    strncmp(t + i + 4, "https:", 6) == 0))) {
+	for (i = 0; i + LIT_LEN("rua=") <= tl; i++) {
+		if (strncmp(t + i, "rua=", LIT_LEN("rua=")) == 0 &&
+		    i + LIT_LEN("rua=mailto:") <= tl &&
+		    (strncmp(t + i + LIT_LEN("rua="), "mailto:",
+		    LIT_LEN("mailto:")) == 0 || strncmp(t + i +
+		    LIT_LEN("rua="), "https:", LIT_LEN("https:")) == 0)) {
 			ok = 1;
 		}
 	}

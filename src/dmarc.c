@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dmarc.h"
+#include "util.h"
 
 static const char *const err_text[DMARC_E__COUNT] = {
 	[DMARC_OK]		= "ok",
@@ -102,7 +103,8 @@ dmarc_is(const char *s, size_t len)
 		trim(&t, &tn);
 		trim(&v, &vn);
 		/* the value is case-sensitive: "DMARC1" (6.4) */
-		return eq(t, tn, "v") && vn == 6 && memcmp(v, "DMARC1", 6) == 0;
+		return eq(t, tn, "v") && vn == LIT_LEN("DMARC1") &&
+		    memcmp(v, "DMARC1", LIT_LEN("DMARC1")) == 0;
 	}
 }
 
