@@ -657,17 +657,17 @@ fwd_done(struct aud *au, struct ahost *h)
 	}
 }
 
+/* an A or AAAA answer for the PTR name: does it hold the probed address? */
 static void
-on_fwd4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
+fwd_check(struct aq *q, int fam, const void *addrs, int n, void *rr)
 {
-	struct aq	*q = data;
 	struct ahost	*h = &q->au->host[q->idx];
+	size_t		 len = fam == 4 ? 4 : 16;
 	int		 i;
 
-	(void)c;
-	for (i = 0; rr != NULL && i < rr->dnsa4_nrr; i++) {
-		if (h->d.mx.addr[0].family == 4 &&
-		    memcmp(&rr->dnsa4_addr[i], h->d.mx.addr[0].a, 4) == 0) {
+	for (i = 0; i < n; i++) {
+		if (h->d.mx.addr[0].family == fam && memcmp((const char *)
+		    addrs + (size_t)i * len, h->d.mx.addr[0].a, len) == 0) {
 			h->fwd_ok = 1;
 		}
 	}
@@ -677,22 +677,19 @@ on_fwd4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
 }
 
 static void
+on_fwd4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
+{
+	(void)c;
+	fwd_check(data, 4, rr != NULL ? (const void *)rr->dnsa4_addr : NULL,
+	    rr != NULL ? rr->dnsa4_nrr : 0, rr);
+}
+
+static void
 on_fwd6(struct dns_ctx *c, struct dns_rr_a6 *rr, void *data)
 {
-	struct aq	*q = data;
-	struct ahost	*h = &q->au->host[q->idx];
-	int		 i;
-
 	(void)c;
-	for (i = 0; rr != NULL && i < rr->dnsa6_nrr; i++) {
-		if (h->d.mx.addr[0].family == 6 &&
-		    memcmp(&rr->dnsa6_addr[i], h->d.mx.addr[0].a, 16) == 0) {
-			h->fwd_ok = 1;
-		}
-	}
-	free(rr);
-	fwd_done(q->au, h);
-	one_done(q->au);
+	fwd_check(data, 6, rr != NULL ? (const void *)rr->dnsa6_addr : NULL,
+	    rr != NULL ? rr->dnsa6_nrr : 0, rr);
 }
 
 static void

@@ -27,8 +27,17 @@ static const char *const err_text[DMARC_E__COUNT] = {
 	[DMARC_E_PSD]		= "psd= is not y, n or u (DMARCbis)",
 };
 
+/* the words of the values; their indexes are the enums' values */
 static const char *const pol_name[] = { "unset", "none", "quarantine",
-	"reject" };
+	"reject", NULL };
+static const char *const psd_word[] = { "u", "y", "n", NULL };
+static const char *const align_word[] = { "r", "s", NULL };
+
+/* the tags known (RFC 7489 6.3, DMARCbis psd=); unknown ones are ignored */
+enum tag { T_V, T_P, T_SP, T_PCT, T_RUA, T_RUF, T_ADKIM, T_ASPF, T_FO,
+	T_RF, T_RI, T_PSD };
+static const char *const tags[] = { "v", "p", "sp", "pct", "rua", "ruf",
+	"adkim", "aspf", "fo", "rf", "ri", "psd", NULL };
 
 /* see dmarc.h */
 const char *
@@ -108,17 +117,16 @@ dmarc_is(const char *s, size_t len)
 	}
 }
 
+/* the index of v[0..n) in the NULL-ended list w, any case; -1: none */
 static int
-policy(const char *v, size_t n)
+word(const char *v, size_t n, const char *const *w)
 {
-	if (eq(v, n, "none")) {
-		return DMARC_P_NONE;
-	}
-	if (eq(v, n, "quarantine")) {
-		return DMARC_P_QUARANTINE;
-	}
-	if (eq(v, n, "reject")) {
-		return DMARC_P_REJECT;
+	int	 i;
+
+	for (i = 0; w[i] != NULL; i++) {
+		if (eq(v, n, w[i])) {
+			return i;
+		}
 	}
 	return -1;
 }
@@ -151,20 +159,18 @@ uris_ok(const char *v, size_t n)
 enum dmarc_err
 dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 {
-	size_t		 i = 0, j, k = 0;
+	size_t		 i = 0, j;
 	unsigned	 seen = 0;
-	static const char *const tags[] = { "v", "p", "sp", "pct", "rua",
-		"ruf", "adkim", "aspf", "fo", "rf", "ri", "psd", NULL };
 
 	memset(r, 0, sizeof(*r));
 	r->pct = -1;
 	if (!dmarc_is(s, len)) {
 		return DMARC_E_VERSION;
 	}
-	for (; i < len; i = j + 1, k++) {
+	for (; i < len; i = j + 1) {
 		const char	*t = s + i, *v, *e;
-		size_t		 tn, vn, n;
-		unsigned	 bit = 0, x;
+		size_t		 tn, vn, n, d;
+		int		 x, w;
 
 		for (j = i; j < len && s[j] != ';'; j++) {
 			continue;
@@ -187,65 +193,67 @@ dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 		if (tn == 0) {
 			return DMARC_E_SYNTAX;
 		}
-		for (x = 0; tags[x] != NULL; x++) {
-			if (eq(t, tn, tags[x])) {
-				bit = 1u << x;
-				break;
-			}
-		}
-		if (bit != 0 && (seen & bit)) {
+		x = word(t, tn, tags);
+		if (x >= 0 && (seen & (1u << x))) {
 			return DMARC_E_DUP;
 		}
-		seen |= bit;
-		if (eq(t, tn, "p") || eq(t, tn, "sp")) {
-			int p = policy(v, vn);
-
-			if (p < 0) {
+		if (x >= 0) {
+			seen |= 1u << x;
+		}
+		switch (x) {
+		case T_P:
+		case T_SP:
+			w = word(v, vn, pol_name + 1);
+			if (w < 0) {
 				return DMARC_E_P;
 			}
-			if (t[0] == 'p' || t[0] == 'P') {
-				r->p = (uint8_t)p;
+			if (x == T_P) {
+				r->p = (uint8_t)(w + 1);
 			} else {
-				r->sp = (uint8_t)p;
+				r->sp = (uint8_t)(w + 1);
 			}
-		} else if (eq(t, tn, "pct")) {
-			int	 p = 0;
-			size_t	 d;
-
+			break;
+		case T_PCT:
 			if (vn == 0 || vn > 3) {
 				return DMARC_E_PCT;
 			}
-			for (d = 0; d < vn; d++) {
+			for (d = 0, w = 0; d < vn; d++) {
 				if (v[d] < '0' || v[d] > '9') {
 					return DMARC_E_PCT;
 				}
-				p = p * 10 + (v[d] - '0');
+				w = w * 10 + (v[d] - '0');
 			}
-			if (p > 100) {
+			if (w > 100) {
 				return DMARC_E_PCT;
 			}
-			r->pct = (int16_t)p;
-		} else if (eq(t, tn, "rua") || eq(t, tn, "ruf")) {
+			r->pct = (int16_t)w;
+			break;
+		case T_RUA:
+		case T_RUF:
 			if (!uris_ok(v, vn)) {
 				return DMARC_E_URI;
 			}
-			if (lc((unsigned char)t[2]) == 'a') {
+			if (x == T_RUA) {
 				r->rua = 1;
 			} else {
 				r->ruf = 1;
 			}
-		} else if (eq(t, tn, "adkim") || eq(t, tn, "aspf")) {
-			if (!eq(v, vn, "r") && !eq(v, vn, "s")) {
+			break;
+		case T_ADKIM:
+		case T_ASPF:
+			if (word(v, vn, align_word) < 0) {
 				return DMARC_E_ALIGN;
 			}
-		} else if (eq(t, tn, "psd")) {
-			if (eq(v, vn, "y")) {
-				r->psd = DMARC_PSD_Y;
-			} else if (eq(v, vn, "n")) {
-				r->psd = DMARC_PSD_N;
-			} else if (!eq(v, vn, "u")) {
+			break;
+		case T_PSD:
+			w = word(v, vn, psd_word);
+			if (w < 0) {
 				return DMARC_E_PSD;
 			}
+			r->psd = (uint8_t)w;
+			break;
+		default:
+			break;
 		}
 	}
 	r->err_off = 0;
