@@ -76,7 +76,14 @@ has literal.test mx-host fail "an IP address"
 has ptr.test fcrdns fail "PTR elsewhere.ptr.test does not resolve back"
 has notls.test starttls fail "STARTTLS not offered"
 has wrongcert.test cert-name fail "does not name the host"
-has closed.test smtp fail "Connection refused"
+# qemu-user 7.2 returns SO_ERROR's errno untranslated to MIPS code (the
+# host's 111, where MIPS's ECONNREFUSED is 146, so strerror() says "No
+# error information"): there, only that the refused host is a failure
+refused="Connection refused"
+case ${MXP_QEMU:-} in
+*mips*) refused="port " ;;
+esac
+has closed.test smtp fail "$refused"
 has nomx.test mx warn "implicit MX"
 has nullmx.test mx warn "null MX"
 has unres.test mx-host fail "nowhere.unres.test: no A/AAAA"
