@@ -54,9 +54,6 @@ timer_armed(const struct timer *t)
 /* the time of this iteration */
 int64_t	loop_now(void);
 
-/* re-read the clock (after a long computation) */
-void	loop_touch(void);
-
 /*
  * One iteration: poll (waiting no later than the earliest timer, nor
  * longer than max_wait ms if max_wait >= 0), run I/O callbacks, then the

@@ -53,6 +53,17 @@ char	*buf_nul(struct buf *b);
 /* bounded copy; returns the length copied, truncating to cap - 1 */
 size_t	str_copy(char *dst, size_t cap, const char *src, size_t n);
 
+/*
+ * A string literal's length comes from sizeof, never from counting by
+ * hand (a miscounted length cuts a message or reads past it):
+ * LIT_LEN("text") is its length without the NUL, STR_COPY_LIT(dst, cap,
+ * "text") str_copy()s it.  The "" around lit makes anything but a
+ * literal (a pointer, whose sizeof is not its length) fail to compile.
+ */
+#define LIT_LEN(lit)	(sizeof("" lit "") - 1)
+#define STR_COPY_LIT(dst, cap, lit) \
+	str_copy((dst), (cap), "" lit "", LIT_LEN(lit))
+
 /* milliseconds on the monotonic clock */
 int64_t	now_ms(void);
 

@@ -35,7 +35,7 @@
 #define AUD_DETAIL_MAX	240
 #define AUD_SPF_NODES	16	/* SPF records fetched per domain */
 #define AUD_SLOTS_MAX	64	/* domains at once */
-#define AUD_Q_MAX	(AUD_SPF_NODES + 8 + 3 * MX_HOSTS_MAX)
+#define AUD_Q_MAX	(AUD_SPF_NODES + DMARC_WALK_MAX + 4 + 3 * MX_HOSTS_MAX)
 
 /* checks, in output order; the names are the output's second field */
 enum chk { CK_DOMAIN, CK_MX, CK_MX_HOST, CK_SPF, CK_DMARC, CK_MTA_STS,
@@ -52,8 +52,7 @@ static const char *const chk_name[CK__COUNT] = {
 enum st { ST_OK, ST_WARN, ST_FAIL };
 static const char *const st_name[] = { "ok", "warn", "fail" };
 
-enum qk { QK_SPF, QK_DMARC, QK_DMARC_ORG, QK_STS, QK_RPT, QK_PTR,
-	QK_FWD4, QK_FWD6 };
+enum qk { QK_SPF, QK_DMARC, QK_STS, QK_RPT, QK_PTR, QK_FWD4, QK_FWD6 };
 
 struct finding {
 	uint8_t		 chk, st;
@@ -88,7 +87,8 @@ struct aud {
 	int		 used, done;
 	uint64_t	 seq;
 	char		 name[ADDR_DOMAIN_MAX + 1];
-	char		 org[ADDR_DOMAIN_MAX + 1];
+	struct dmarc_walk dw;		/* the DMARC tree walk from name */
+	int		 dmarc_bad;	/* name's own _dmarc set reported */
 	unsigned	 pending;
 	struct mx_res	 mx;
 	struct aq	 q[AUD_Q_MAX];
@@ -416,85 +416,120 @@ on_spf(struct aud *au, unsigned node, const struct dns_rr_txt *rr,
 
 /* ---- DMARC (RFC 7489), MTA-STS (RFC 8461), TLS-RPT (RFC 8460) ---- */
 
+/* the walk is over: the record that applies, or that there is none */
 static void
-on_dmarc(struct aud *au, int org, const struct dns_rr_txt *rr)
+dmarc_report(struct aud *au)
 {
-	struct dmarc_rec d;
-	enum dmarc_err	 e;
-	int		 w = -1;
+	const struct dmarc_found *f;
+	const struct dmarc_rec	*d;
+	const char		*org, *at;
+	char			 det[AUD_DETAIL_MAX];
+	struct buf		 b;
+	enum st			 s = ST_OK;
+	enum dmarc_pol		 p;
+
+	f = dmarc_walk_policy(&au->dw, &org);
+	if (f == NULL) {
+		if (!au->dmarc_bad) {
+			buf_init(&b, det, sizeof(det) - 1);
+			buf_addu(&b, au->dw.nq);
+			add(au, CK_DMARC, ST_WARN, "no DMARC record at _dmarc.",
+			    au->name, " nor above it (", buf_nul(&b),
+			    " queries, DMARCbis DNS tree walk)", (char *)NULL);
+		}
+		return;
+	}
+	at = au->dw.name + f->off;
+	if (f->err != DMARC_OK) {
+		add(au, CK_DMARC, ST_FAIL, dmarc_err_text((enum dmarc_err)
+		    f->err), f->off > 0 ? " (at _dmarc." : "", f->off > 0 ?
+		    at : "", f->off > 0 ? ")" : "", (char *)NULL);
+		return;
+	}
+	d = &f->rec;
+	p = f->off > 0 && d->sp != DMARC_P_UNSET ? (enum dmarc_pol)d->sp :
+	    (enum dmarc_pol)d->p;
+	buf_init(&b, det, sizeof(det) - 1);
+	buf_adds(&b, "p=");
+	buf_adds(&b, dmarc_pol_name(p));
+	if (p == DMARC_P_NONE) {
+		buf_adds(&b, " (monitoring only)");
+		s = ST_WARN;
+	}
+	if (d->pct >= 0 && d->pct < 100) {
+		buf_adds(&b, ", pct=");
+		buf_addu(&b, (uint64_t)d->pct);
+		buf_adds(&b, " (partly applied)");
+		s = ST_WARN;
+	}
+	buf_adds(&b, d->rua ? ", rua" : ", no rua (no aggregate reports)");
+	if (!d->rua) {
+		s = ST_WARN;
+	}
+	if (d->ruf) {
+		buf_adds(&b, ", ruf");
+	}
+	if (f->off > 0 && d->psd == DMARC_PSD_Y) {
+		/* the owner publishes nothing: a registry's policy applies */
+		buf_adds(&b, " (from the public suffix domain ");
+		buf_adds(&b, at);
+		buf_adds(&b, ", psd=y: the organisational domain ");
+		buf_adds(&b, org);
+		buf_adds(&b, " has none");
+		s = ST_WARN;
+	} else if (f->off > 0) {
+		buf_adds(&b, " (at the organisational domain ");
+		buf_adds(&b, at);
+	}
+	if (f->off > 0) {
+		buf_adds(&b, d->sp != DMARC_P_UNSET ? ", sp=" : ", p=");
+		buf_adds(&b, "applies)");
+	}
+	add(au, CK_DMARC, s, buf_nul(&b), (char *)NULL);
+}
+
+/* one answer of the DMARCbis DNS tree walk */
+static void
+on_dmarc(struct aud *au, const struct dns_rr_txt *rr, int status)
+{
+	int		 w = -1, own = au->dw.nq == 0;
 	unsigned	 n = pick(rr, dmarc_is, NULL, &w);
+	const char	*at = dmarc_walk_target(&au->dw);
 	char		 name[ADDR_DOMAIN_MAX + 8];
 	struct buf	 b;
-	enum st		 s = ST_OK;
-	const char	*at = org ? " (at the organisational domain " : "";
 
-	if (n == 0 && !org && strcmp(au->org, au->name) != 0) {
-		/* RFC 7489 6.6.3: then the organisational domain */
-		buf_init(&b, name, sizeof(name) - 1);
-		buf_adds(&b, "_dmarc.");
-		buf_adds(&b, au->org);
-		txt(au, QK_DMARC_ORG, 0, buf_nul(&b));
+	if (rr == NULL && status != DNS_E_NXDOMAIN &&
+	    status != DNS_E_NODATA) {
+		add(au, CK_DMARC, ST_WARN, "temperror: ", dns_why(status),
+		    " for _dmarc.", at, ": the DNS tree walk stopped",
+		    (char *)NULL);
 		return;
 	}
-	if (n == 0 && pick(rr, NULL, "p=", &w) + pick(rr, NULL, " ", &w) +
-	    pick(rr, NULL, "v=dmarc", &w) > 0) {
+	if (own && n > 1) {
+		add(au, CK_DMARC, ST_FAIL, "several DMARC records at _dmarc.",
+		    au->name, ": all discarded (RFC 7489 6.6.3)",
+		    (char *)NULL);
+		au->dmarc_bad = 1;
+	} else if (own && n == 0 && pick(rr, NULL, "p=", &w) +
+	    pick(rr, NULL, " ", &w) + pick(rr, NULL, "v=dmarc", &w) > 0) {
 		/* v=DMARC1 not first, or misspelt: discarded (6.6.3) */
-		add(au, CK_DMARC, ST_FAIL, "a record at _dmarc.", org ? au->org :
-		    au->name, " that is not DMARC: ", dmarc_err_text(
-		    DMARC_E_VERSION), (char *)NULL);
+		add(au, CK_DMARC, ST_FAIL, "a record at _dmarc.", au->name,
+		    " that is not DMARC: ", dmarc_err_text(DMARC_E_VERSION),
+		    (char *)NULL);
+		au->dmarc_bad = 1;
+	}
+	dmarc_walk_answer(&au->dw, n, n == 1 ? (const char *)
+	    rr->dnstxt_txt[w].txt : NULL, n == 1 ?
+	    (size_t)rr->dnstxt_txt[w].len : 0);
+	at = dmarc_walk_target(&au->dw);
+	if (at == NULL) {
+		dmarc_report(au);
 		return;
 	}
-	if (n == 0) {
-		add(au, CK_DMARC, ST_WARN, "no DMARC record at _dmarc.",
-		    au->name, org ? " nor at _dmarc." : "", org ? au->org : "",
-		    " (RFC 7489 6.6.3)", (char *)NULL);
-		return;
-	}
-	if (n > 1) {
-		add(au, CK_DMARC, ST_FAIL, "several DMARC records: none "
-		    "applies (RFC 7489 6.6.3)", (char *)NULL);
-		return;
-	}
-	e = dmarc_parse((const char *)rr->dnstxt_txt[w].txt,
-	    (size_t)rr->dnstxt_txt[w].len, &d);
-	if (e != DMARC_OK) {
-		add(au, CK_DMARC, ST_FAIL, dmarc_err_text(e), org ? at : "",
-		    org ? au->org : "", org ? ")" : "", (char *)NULL);
-		return;
-	}
-	{
-		enum dmarc_pol p = org && d.sp != DMARC_P_UNSET ? d.sp : d.p;
-		char	 det[AUD_DETAIL_MAX];
-
-		buf_init(&b, det, sizeof(det) - 1);
-		buf_adds(&b, "p=");
-		buf_adds(&b, dmarc_pol_name(p));
-		if (p == DMARC_P_NONE) {
-			buf_adds(&b, " (monitoring only)");
-			s = ST_WARN;
-		}
-		if (d.pct >= 0 && d.pct < 100) {
-			buf_adds(&b, ", pct=");
-			buf_addu(&b, (uint64_t)d.pct);
-			buf_adds(&b, " (partly applied)");
-			s = ST_WARN;
-		}
-		buf_adds(&b, d.rua ? ", rua" : ", no rua (no aggregate "
-		    "reports)");
-		if (!d.rua) {
-			s = ST_WARN;
-		}
-		if (d.ruf) {
-			buf_adds(&b, ", ruf");
-		}
-		if (org) {
-			buf_adds(&b, at);
-			buf_adds(&b, au->org);
-			buf_adds(&b, d.sp != DMARC_P_UNSET ? ", sp=" : ", p=");
-			buf_adds(&b, "applies)");
-		}
-		add(au, CK_DMARC, s, buf_nul(&b), (char *)NULL);
-	}
+	buf_init(&b, name, sizeof(name) - 1);
+	buf_adds(&b, "_dmarc.");
+	buf_adds(&b, at);
+	txt(au, QK_DMARC, 0, buf_nul(&b));
 }
 
 /* "v=STSv1; id=..." (RFC 8461 3.1): id is 1-32 alphanumerics */
@@ -522,8 +557,8 @@ on_sts(struct aud *au, const struct dns_rr_txt *rr)
 	id = NULL;
 	for (i = 0; i + 3 <= tl; i++) {
 		if ((i == 0 || t[i - 1] == ';' || t[i - 1] == ' ') &&
-		    strncmp(t + i, "id=", 3) == 0) {
-			id = t + i + 3;
+		    strncmp(t + i, "id=", LIT_LEN("id=")) == 0) {
+			id = t + i + LIT_LEN("id=");
 			break;
 		}
 	}
@@ -565,10 +600,12 @@ on_rpt(struct aud *au, const struct dns_rr_txt *rr)
 	}
 	t = (const char *)rr->dnstxt_txt[w].txt;
 	tl = (size_t)rr->dnstxt_txt[w].len;
-	for (i = 0; i + 4 <= tl; i++) {
-		if (strncmp(t + i, "rua=", 4) == 0 && (i + 11 <= tl &&
-		    (strncmp(t + i + 4, "mailto:", 7) == 0 ||
-		    strncmp(t + i + 4, "https:", 6) == 0))) {
+	for (i = 0; i + LIT_LEN("rua=") <= tl; i++) {
+		if (strncmp(t + i, "rua=", LIT_LEN("rua=")) == 0 &&
+		    i + LIT_LEN("rua=mailto:") <= tl &&
+		    (strncmp(t + i + LIT_LEN("rua="), "mailto:",
+		    LIT_LEN("mailto:")) == 0 || strncmp(t + i +
+		    LIT_LEN("rua="), "https:", LIT_LEN("https:")) == 0)) {
 			ok = 1;
 		}
 	}
@@ -589,8 +626,7 @@ on_txt(struct dns_ctx *c, struct dns_rr_txt *rr, void *data)
 		on_spf(au, q->idx, rr, status);
 		break;
 	case QK_DMARC:
-	case QK_DMARC_ORG:
-		on_dmarc(au, q->kind == QK_DMARC_ORG, rr);
+		on_dmarc(au, rr, status);
 		break;
 	case QK_STS:
 		on_sts(au, rr);
@@ -621,17 +657,17 @@ fwd_done(struct aud *au, struct ahost *h)
 	}
 }
 
+/* an A or AAAA answer for the PTR name: does it hold the probed address? */
 static void
-on_fwd4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
+fwd_check(struct aq *q, int fam, const void *addrs, int n, void *rr)
 {
-	struct aq	*q = data;
 	struct ahost	*h = &q->au->host[q->idx];
+	size_t		 len = fam == 4 ? 4 : 16;
 	int		 i;
 
-	(void)c;
-	for (i = 0; rr != NULL && i < rr->dnsa4_nrr; i++) {
-		if (h->d.mx.addr[0].family == 4 &&
-		    memcmp(&rr->dnsa4_addr[i], h->d.mx.addr[0].a, 4) == 0) {
+	for (i = 0; i < n; i++) {
+		if (h->d.mx.addr[0].family == fam && memcmp((const char *)
+		    addrs + (size_t)i * len, h->d.mx.addr[0].a, len) == 0) {
 			h->fwd_ok = 1;
 		}
 	}
@@ -641,22 +677,19 @@ on_fwd4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
 }
 
 static void
+on_fwd4(struct dns_ctx *c, struct dns_rr_a4 *rr, void *data)
+{
+	(void)c;
+	fwd_check(data, 4, rr != NULL ? (const void *)rr->dnsa4_addr : NULL,
+	    rr != NULL ? rr->dnsa4_nrr : 0, rr);
+}
+
+static void
 on_fwd6(struct dns_ctx *c, struct dns_rr_a6 *rr, void *data)
 {
-	struct aq	*q = data;
-	struct ahost	*h = &q->au->host[q->idx];
-	int		 i;
-
 	(void)c;
-	for (i = 0; rr != NULL && i < rr->dnsa6_nrr; i++) {
-		if (h->d.mx.addr[0].family == 6 &&
-		    memcmp(&rr->dnsa6_addr[i], h->d.mx.addr[0].a, 16) == 0) {
-			h->fwd_ok = 1;
-		}
-	}
-	free(rr);
-	fwd_done(q->au, h);
-	one_done(q->au);
+	fwd_check(data, 6, rr != NULL ? (const void *)rr->dnsa6_addr : NULL,
+	    rr != NULL ? rr->dnsa6_nrr : 0, rr);
 }
 
 static void
@@ -907,8 +940,7 @@ aud_start(struct aud *au)
 	struct buf	 b;
 
 	au->pending = 1;	/* held while starting */
-	str_copy(au->org, sizeof(au->org), dmarc_org_domain(au->name),
-	    strlen(dmarc_org_domain(au->name)));
+	dmarc_walk_init(&au->dw, au->name);
 	au->pending++;
 	mx_resolve(&au->mx, au->name, on_mx, au);
 	spf_fetch(au, au->name, -1);

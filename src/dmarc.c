@@ -1,14 +1,16 @@
 /*
- * dmarc.c - DMARC record syntax (RFC 7489 6.3, 6.4) and the
- * organisational domain (3.2); see dmarc.h.
+ * dmarc.c - DMARC record syntax (RFC 7489 6.3, 6.4, DMARCbis psd=) and
+ * the DMARCbis DNS tree walk; see dmarc.h.
  *
  * A record is "tag=value" parts separated by ";", blanks around each
  * allowed; v=DMARC1 must come first (6.4); unknown tags are ignored
- * (6.3).  Everything here is pure so the parser can be fuzzed.
+ * (6.3).  Everything here is pure so the parser can be fuzzed and the
+ * walk tested against a table of zones.
  */
 #include <string.h>
 
 #include "dmarc.h"
+#include "util.h"
 
 static const char *const err_text[DMARC_E__COUNT] = {
 	[DMARC_OK]		= "ok",
@@ -22,10 +24,20 @@ static const char *const err_text[DMARC_E__COUNT] = {
 				  "(RFC 7489 6.2)",
 	[DMARC_E_ALIGN]		= "adkim=/aspf= is not r or s (RFC 7489 6.3)",
 	[DMARC_E_DUP]		= "a tag appears twice (RFC 7489 6.4)",
+	[DMARC_E_PSD]		= "psd= is not y, n or u (DMARCbis)",
 };
 
+/* the words of the values; their indexes are the enums' values */
 static const char *const pol_name[] = { "unset", "none", "quarantine",
-	"reject" };
+	"reject", NULL };
+static const char *const psd_word[] = { "u", "y", "n", NULL };
+static const char *const align_word[] = { "r", "s", NULL };
+
+/* the tags known (RFC 7489 6.3, DMARCbis psd=); unknown ones are ignored */
+enum tag { T_V, T_P, T_SP, T_PCT, T_RUA, T_RUF, T_ADKIM, T_ASPF, T_FO,
+	T_RF, T_RI, T_PSD };
+static const char *const tags[] = { "v", "p", "sp", "pct", "rua", "ruf",
+	"adkim", "aspf", "fo", "rf", "ri", "psd", NULL };
 
 /* see dmarc.h */
 const char *
@@ -100,21 +112,21 @@ dmarc_is(const char *s, size_t len)
 		trim(&t, &tn);
 		trim(&v, &vn);
 		/* the value is case-sensitive: "DMARC1" (6.4) */
-		return eq(t, tn, "v") && vn == 6 && memcmp(v, "DMARC1", 6) == 0;
+		return eq(t, tn, "v") && vn == LIT_LEN("DMARC1") &&
+		    memcmp(v, "DMARC1", LIT_LEN("DMARC1")) == 0;
 	}
 }
 
+/* the index of v[0..n) in the NULL-ended list w, any case; -1: none */
 static int
-policy(const char *v, size_t n)
+word(const char *v, size_t n, const char *const *w)
 {
-	if (eq(v, n, "none")) {
-		return DMARC_P_NONE;
-	}
-	if (eq(v, n, "quarantine")) {
-		return DMARC_P_QUARANTINE;
-	}
-	if (eq(v, n, "reject")) {
-		return DMARC_P_REJECT;
+	int	 i;
+
+	for (i = 0; w[i] != NULL; i++) {
+		if (eq(v, n, w[i])) {
+			return i;
+		}
 	}
 	return -1;
 }
@@ -147,20 +159,18 @@ uris_ok(const char *v, size_t n)
 enum dmarc_err
 dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 {
-	size_t		 i = 0, j, k = 0;
+	size_t		 i = 0, j;
 	unsigned	 seen = 0;
-	static const char *const tags[] = { "v", "p", "sp", "pct", "rua",
-		"ruf", "adkim", "aspf", "fo", "rf", "ri", NULL };
 
 	memset(r, 0, sizeof(*r));
 	r->pct = -1;
 	if (!dmarc_is(s, len)) {
 		return DMARC_E_VERSION;
 	}
-	for (; i < len; i = j + 1, k++) {
+	for (; i < len; i = j + 1) {
 		const char	*t = s + i, *v, *e;
-		size_t		 tn, vn, n;
-		unsigned	 bit = 0, x;
+		size_t		 tn, vn, n, d;
+		int		 x, w;
 
 		for (j = i; j < len && s[j] != ';'; j++) {
 			continue;
@@ -183,57 +193,67 @@ dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 		if (tn == 0) {
 			return DMARC_E_SYNTAX;
 		}
-		for (x = 0; tags[x] != NULL; x++) {
-			if (eq(t, tn, tags[x])) {
-				bit = 1u << x;
-				break;
-			}
-		}
-		if (bit != 0 && (seen & bit)) {
+		x = word(t, tn, tags);
+		if (x >= 0 && (seen & (1u << x))) {
 			return DMARC_E_DUP;
 		}
-		seen |= bit;
-		if (eq(t, tn, "p") || eq(t, tn, "sp")) {
-			int p = policy(v, vn);
-
-			if (p < 0) {
+		if (x >= 0) {
+			seen |= 1u << x;
+		}
+		switch (x) {
+		case T_P:
+		case T_SP:
+			w = word(v, vn, pol_name + 1);
+			if (w < 0) {
 				return DMARC_E_P;
 			}
-			if (t[0] == 'p' || t[0] == 'P') {
-				r->p = (uint8_t)p;
+			if (x == T_P) {
+				r->p = (uint8_t)(w + 1);
 			} else {
-				r->sp = (uint8_t)p;
+				r->sp = (uint8_t)(w + 1);
 			}
-		} else if (eq(t, tn, "pct")) {
-			int	 p = 0;
-			size_t	 d;
-
+			break;
+		case T_PCT:
 			if (vn == 0 || vn > 3) {
 				return DMARC_E_PCT;
 			}
-			for (d = 0; d < vn; d++) {
+			for (d = 0, w = 0; d < vn; d++) {
 				if (v[d] < '0' || v[d] > '9') {
 					return DMARC_E_PCT;
 				}
-				p = p * 10 + (v[d] - '0');
+				w = w * 10 + (v[d] - '0');
 			}
-			if (p > 100) {
+			if (w > 100) {
 				return DMARC_E_PCT;
 			}
-			r->pct = (int16_t)p;
-		} else if (eq(t, tn, "rua") || eq(t, tn, "ruf")) {
+			r->pct = (int16_t)w;
+			break;
+		case T_RUA:
+		case T_RUF:
 			if (!uris_ok(v, vn)) {
 				return DMARC_E_URI;
 			}
-			if (lc((unsigned char)t[2]) == 'a') {
+			if (x == T_RUA) {
 				r->rua = 1;
 			} else {
 				r->ruf = 1;
 			}
-		} else if (eq(t, tn, "adkim") || eq(t, tn, "aspf")) {
-			if (!eq(v, vn, "r") && !eq(v, vn, "s")) {
+			break;
+		case T_ADKIM:
+		case T_ASPF:
+			if (word(v, vn, align_word) < 0) {
 				return DMARC_E_ALIGN;
 			}
+			break;
+		case T_PSD:
+			w = word(v, vn, psd_word);
+			if (w < 0) {
+				return DMARC_E_PSD;
+			}
+			r->psd = (uint8_t)w;
+			break;
+		default:
+			break;
 		}
 	}
 	r->err_off = 0;
@@ -243,80 +263,100 @@ dmarc_parse(const char *s, size_t len, struct dmarc_rec *r)
 	return DMARC_OK;
 }
 
-/* is rule (a C string) in the table? */
-static int
-psl_has(const char *rule, size_t n)
+/* see dmarc.h */
+const char *
+dmarc_walk_up(const char *s)
 {
-	size_t	 lo = 0, hi = psl_count;
+	const char	*p;
+	unsigned	 dots = 0;
 
-	while (lo < hi) {
-		size_t		 mid = lo + (hi - lo) / 2;
-		const char	*p = psl_blob + psl_off[mid];
-		int		 c = strncmp(p, rule, n);
-
-		if (c == 0 && p[n] != '\0') {
-			c = 1;
-		}
-		if (c == 0) {
-			return 1;
-		}
-		if (c < 0) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
+	for (p = s; *p != '\0'; p++) {
+		dots += *p == '.';
+	}
+	if (dots == 0) {
+		return NULL;
+	}
+	if (dots + 1 < 8) {
+		return strchr(s, '.') + 1;
+	}
+	/* eight labels or more: straight to the last seven */
+	for (dots = 0; p > s; p--) {
+		if (p[-1] == '.' && ++dots == 7) {
+			break;
 		}
 	}
-	return 0;
+	return p;
+}
+
+/* see dmarc.h */
+void
+dmarc_walk_init(struct dmarc_walk *w, const char *name)
+{
+	memset(w, 0, sizeof(*w));
+	w->name = name;
+	w->next = 0;
 }
 
 /* see dmarc.h */
 const char *
-dmarc_org_domain(const char *name)
+dmarc_walk_target(const struct dmarc_walk *w)
 {
-	const char	*suf, *ps = NULL, *prev = NULL, *dot;
-	char		 key[258];
-	size_t		 n;
+	return w->next >= 0 ? w->name + w->next : NULL;
+}
 
-	/* longest suffix first: the first rule that matches is longest */
-	for (suf = name; suf != NULL; prev = suf, suf = dot != NULL ?
-	    dot + 1 : NULL) {
-		dot = strchr(suf, '.');
-		if (dot == NULL) {
-			break;		/* one label: the default rule */
-		}
-		n = strlen(suf);
-		if (n + 2 >= sizeof(key)) {
+/* see dmarc.h */
+void
+dmarc_walk_answer(struct dmarc_walk *w, unsigned n, const char *rec,
+    size_t len)
+{
+	const char		*up;
+	struct dmarc_found	*f;
+	int			 stop = 0;
+
+	if (w->next < 0) {
+		return;
+	}
+	w->nq++;
+	if (n == 1 && w->nfound < DMARC_WALK_MAX) {
+		f = &w->found[w->nfound++];
+		f->off = (uint16_t)w->next;
+		f->err = (uint8_t)dmarc_parse(rec, len, &f->rec);
+		/* the domain's own record applies; above it, psd= decides */
+		stop = w->next == 0 || f->rec.psd != DMARC_PSD_U;
+	}
+	up = dmarc_walk_up(w->name + w->next);
+	w->next = stop || up == NULL || w->nq >= DMARC_WALK_MAX ? -1 :
+	    (int)(up - w->name);
+}
+
+/* see dmarc.h */
+const struct dmarc_found *
+dmarc_walk_policy(const struct dmarc_walk *w, const char **org)
+{
+	const struct dmarc_found *f = NULL;
+	const char		*o = w->name;
+	unsigned		 i;
+	size_t			 j;
+
+	if (w->nfound > 0) {
+		f = &w->found[w->nfound - 1];
+		o = w->name + f->off;
+	}
+	if (f != NULL && f->off > 0 && f->rec.psd == DMARC_PSD_Y) {
+		/* a public suffix domain: the organisation is one below */
+		for (j = (size_t)f->off - 1; j > 0 && w->name[j - 1] != '.';
+		    j--) {
 			continue;
 		}
-		key[0] = '!';
-		memcpy(key + 1, suf, n + 1);
-		if (psl_has(key, n + 1)) {
-			ps = dot + 1;	/* the exception's parent */
-			break;
-		}
-		if (psl_has(suf, n)) {
-			ps = suf;
-			break;
-		}
-		key[0] = '*';
-		memcpy(key + 1, dot, strlen(dot) + 1);
-		if (psl_has(key, strlen(key))) {
-			ps = suf;
-			break;
+		o = w->name + j;
+		for (i = 0; i + 1 < w->nfound; i++) {
+			if (w->found[i].off == j) {
+				f = &w->found[i];
+			}
 		}
 	}
-	if (ps == NULL) {
-		ps = strrchr(name, '.');
-		ps = ps != NULL ? ps + 1 : name;
+	if (org != NULL) {
+		*org = o;
 	}
-	if (ps == name) {
-		return name;
-	}
-	/* one label more than the public suffix */
-	for (suf = name, prev = name; suf < ps - 1; suf++) {
-		if (*suf == '.' && suf + 1 < ps) {
-			prev = suf + 1;
-		}
-	}
-	return prev;
+	return f;
 }

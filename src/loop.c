@@ -211,13 +211,6 @@ loop_now(void)
 }
 
 /* see loop.h */
-void
-loop_touch(void)
-{
-	now = now_ms();
-}
-
-/* see loop.h */
 int
 loop_once(int64_t max_wait)
 {

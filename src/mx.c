@@ -841,7 +841,7 @@ void
 mx_host_name(const struct mx_res *res, unsigned host, char *out, size_t cap)
 {
 	if (host >= res->nhost) {
-		str_copy(out, cap, "", 0);
+		STR_COPY_LIT(out, cap, "");
 		return;
 	}
 	str_copy(out, cap, res->names + res->host[host].name_off,

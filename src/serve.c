@@ -1,6 +1,6 @@
 /*
  * serve.c - "mxprobe serve": recipient verification as a service, a
- * second front end on the same engine and loop (STYLE.md 1).
+ * second front end on the same engine and loop (docs/hacking.md 2).
  *
  * Listeners (a Unix socket path, or HOST:PORT) speak one of two
  * protocols:

@@ -1,7 +1,8 @@
 /*
  * tls_mbedtls.c - the TLS adapter over mbedTLS 3.6; see tls.h.
  *
- * What ../shared/TOOLCHAIN-NOTES.md measured, and this file relies on:
+ * What the toolchain builds found (docs/hacking.md section 9), and this
+ * file relies on:
  *  - entropy comes from getrandom() through mbedtls_hardware_poll()
  *    (MBEDTLS_ENTROPY_HARDWARE_ALT): musl builds of mbedTLS would
  *    otherwise read /dev/random, which blocks on old router kernels;

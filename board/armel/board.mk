@@ -10,9 +10,6 @@ USE_MUSL      := 1
 QEMU          := qemu-arm-static -cpu arm926
 OBJDUMP       := arm-linux-gnueabi-objdump
 DEB_PACKAGES  := gcc-arm-linux-gnueabi binutils-arm-linux-gnueabi qemu-user-static make patch file bzip2 xz-utils
-# "mxprobe audit" is left out of this small router board (about 115 KB):
-# build with AUDIT=1 to include it.
-AUDIT_DEFAULT := 0
 # OpenWrt package architecture for make ipk: mxs, at91 sam9x;
 # kirkwood and orion are arm_xscale (IPK_ARCH=arm_xscale)
 IPK_ARCH      := arm_arm926ej-s

@@ -12,9 +12,6 @@ USE_MUSL      := 1
 QEMU          := qemu-arm-static
 OBJDUMP       := arm-linux-gnueabihf-objdump
 DEB_PACKAGES  := gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf qemu-user-static make patch file bzip2 xz-utils
-# "mxprobe audit" is left out of this small router board (about 115 KB):
-# build with AUDIT=1 to include it.
-AUDIT_DEFAULT := 0
 # OpenWrt package architecture for make ipk: ipq40xx/sunxi cortexa7;
 # ipq806x is arm_cortex-a15_neon-vfpv4, mvebu arm_cortex-a9_vfpv3-d16
 # (override with IPK_ARCH=...; the binary runs on all of them)

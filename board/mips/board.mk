@@ -19,8 +19,5 @@ USE_MUSL      := 1
 QEMU          := qemu-mips-static -cpu 24Kc
 OBJDUMP       := mips-linux-gnu-objdump
 DEB_PACKAGES  := gcc-mips-linux-gnu binutils-mips-linux-gnu qemu-user-static make patch file bzip2 xz-utils
-# "mxprobe audit" is left out of this small router board (about 115 KB):
-# build with AUDIT=1 to include it.
-AUDIT_DEFAULT := 0
 # OpenWrt package architecture for make ipk: ath79
 IPK_ARCH      := mips_24kc

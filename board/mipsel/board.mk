@@ -22,9 +22,6 @@ USE_MUSL      := 1
 QEMU          := qemu-mipsel-static -cpu 24Kc
 OBJDUMP       := mipsel-linux-gnu-objdump
 DEB_PACKAGES  := gcc-mipsel-linux-gnu binutils-mipsel-linux-gnu qemu-user-static make patch file bzip2 xz-utils
-# "mxprobe audit" is left out of this small router board (about 115 KB):
-# build with AUDIT=1 to include it.
-AUDIT_DEFAULT := 0
 # OpenWrt package architecture for make ipk: ramips mt76x8/mt7620;
 # mt7621 is mipsel_24kc too
 IPK_ARCH      := mipsel_24kc

@@ -7,10 +7,12 @@
  * equals the number of terms whose kind costs one, and the "all" and
  * "redirect" indexes point at terms of that kind; on failure err_off is
  * inside the input.  dmarc_parse() on the same bytes must return a known
- * reason.  A failed check aborts.
+ * reason.  The same bytes as a domain name: the DMARC tree walk asks at
+ * most DMARC_WALK_MAX names, each a suffix of it, and its organisational
+ * domain is one.  A failed check aborts.
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote include
- *        src/spf.c src/dmarc.c src/psl.c tests/fuzz/fuzz_spf.c
+ *        src/spf.c src/dmarc.c tests/fuzz/fuzz_spf.c
  * Seeds: tests/fuzz/corpus/spf/
  */
 #include <stddef.h>
@@ -61,5 +63,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(r.err_off <= size);
 	}
 	FZ_CHECK((unsigned)dmarc_parse(s, size, &d) < DMARC_E__COUNT);
+	{
+		struct dmarc_walk	 w;
+		char			 name[256];
+		const char		*t, *org;
+		size_t			 n = size < sizeof(name) ? size :
+					    sizeof(name) - 1;
+
+		memcpy(name, s, n);
+		name[n] = '\0';
+		dmarc_walk_init(&w, name);
+		for (i = 0; (t = dmarc_walk_target(&w)) != NULL; i++) {
+			FZ_CHECK(i < DMARC_WALK_MAX);
+			FZ_CHECK(t >= name && t <= name + strlen(name));
+			/* none at the name, these bytes above it */
+			dmarc_walk_answer(&w, i > 0, s, size);
+		}
+		(void)dmarc_walk_policy(&w, &org);
+		FZ_CHECK(org >= name && org <= name + strlen(name));
+	}
 	return 0;
 }

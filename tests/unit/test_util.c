@@ -47,6 +47,13 @@ t_str_copy(void)
 	T_INTEQ(str_copy(d, sizeof(d), "a", 1), 1);
 	T_STREQ(d, "a");
 	T_INTEQ(str_copy(d, 0, "a", 1), 0);
+	/* literals: the whole of it, by sizeof, and the same bound */
+	T_INTEQ(LIT_LEN("command refused by the builder"), 30);
+	T_INTEQ(LIT_LEN(""), 0);
+	T_INTEQ(STR_COPY_LIT(d, sizeof(d), "xyz"), 3);
+	T_STREQ(d, "xyz");
+	T_INTEQ(STR_COPY_LIT(d, sizeof(d), "abcdef"), 3);
+	T_STREQ(d, "abc");
 }
 
 static void

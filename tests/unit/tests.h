@@ -19,7 +19,10 @@
 	T(out) \
 	T(mxpriv) \
 	T(outesc) \
-	T(cachefile)
+	T(cachefile) \
+	T(dmarc_walk) \
+	T(dmarc_psd) \
+	T(timer_heap)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
