@@ -81,7 +81,8 @@ LIBS	:= $(LIBS-$(TLS)) -ludns
 SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/input.c src/out.c src/opt.c src/result.c src/version.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
-	   src/engine.c src/cache.c src/policy.c src/serve.c
+	   src/engine.c src/cache.c src/policy.c src/serve.c \
+	   src/socks.c src/proxy.c
 SRCS-$(TLS) += src/tls_mbedtls.c
 SRCS-$(AUDIT) += src/audit.c src/spf.c src/dmarc.c src/psl.c
 MAIN	:= src/main.c
@@ -91,7 +92,7 @@ OBJS	:= $(SRCS:src/%.c=$(OBJ)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c) tests/unit/run.c
 UNIT_OBJS := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/unit/%.o)
 
-FAKES	:= fakedns fakesmtp peakrss sockreq
+FAKES	:= fakedns fakesmtp peakrss sockreq fakesocks
 FAKEDIR	:= build/fakes
 
 .DELETE_ON_ERROR:
@@ -150,6 +151,7 @@ FUZZ_SRCS_addr := src/addr.c src/punycode.c
 FUZZ_SRCS_input := src/input.c
 FUZZ_SRCS_reply := src/reply.c
 FUZZ_SRCS_policy := src/policy.c
+FUZZ_SRCS_socks := src/socks.c src/verdict.c
 FUZZ_SRCS_spf := src/spf.c src/dmarc.c src/psl.c
 FUZZ_SECONDS ?= 30
 

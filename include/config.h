@@ -27,6 +27,7 @@ enum tls_mode {
 };
 
 #define CFG_DNS_MAX	4	/* --dns servers */
+#define CFG_PROXY_MAX	32	/* --proxy URLs (and --proxy-file lines) */
 
 struct config {
 	enum mode	 mode;
@@ -98,6 +99,11 @@ struct config {
 	uint8_t		 act[4];	/* per verdict: ACT_* */
 	int		 syslog;
 	uint32_t	 stats_s;	/* log counters every n s, 0 never */
+
+	/* SOCKS 5 proxies (proxy.h); none: connect directly */
+	const char	*proxy[CFG_PROXY_MAX];	/* --proxy URLs */
+	int		 nproxy;
+	const char	*proxy_file;	/* --proxy-file */
 };
 
 /* what serve answers Postfix for a verdict */

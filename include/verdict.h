@@ -52,6 +52,7 @@ enum reason {
 	R_SMTPUTF8_UNSUPPORTED,	/* UTF-8 local part, no SMTPUTF8 */
 	R_INTERRUPTED,		/* SIGINT/SIGTERM before a result */
 	R_INTERNAL,		/* a bug or resource failure of ours */
+	R_PROXY_FAILED,		/* the SOCKS proxy failed us (not the address) */
 	R__COUNT
 };
 

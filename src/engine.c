@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -28,6 +29,7 @@
 
 #include "engine.h"
 #include "features.h"
+#include "proxy.h"
 #include "result.h"
 #include "sess.h"
 #include "util.h"
@@ -1415,36 +1417,70 @@ is_regular(int fd)
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * Is name a fully qualified host name one may say in EHLO (RFC 5321
+ * 2.3.5, 4.1.1.1)?  A dot, valid syntax, and not under a suffix that
+ * only means something on this network (RFC 6762 .local, RFC 8375
+ * .home.arpa, the Debian/OpenWrt habits .localdomain and .lan).
+ */
+static int
+helo_fqdn(const char *name)
+{
+	static const char *const local[] = { "localdomain", "local", "lan",
+	    "home", "internal", "localhost", "home.arpa", "invalid", "test" };
+	char		 mb[ADDR_PATH_MAX + 1];
+	struct addr	 a;
+	struct buf	 b;
+	size_t		 i, n = strlen(name), k;
+
+	if (strchr(name, '.') == NULL || name[n - 1] == '.') {
+		return 0;
+	}
+	for (i = 0; i < MXP_NELEM(local); i++) {
+		k = strlen(local[i]);
+		if (n > k && name[n - k - 1] == '.' &&
+		    strcasecmp(name + n - k, local[i]) == 0) {
+			return 0;
+		}
+	}
+	buf_init(&b, mb, sizeof(mb) - 1);
+	buf_adds(&b, "postmaster@");
+	buf_adds(&b, name);
+	return !b.trunc && addr_parse(b.p, b.len, &a) == ADDR_OK &&
+	    !(a.flags & ADDR_F_IDN) && a.domain[0] != '[';
+}
+
+/*
+ * The EHLO name: --helo; else this host's name when it is fully
+ * qualified; else "" and each session says the address literal of its
+ * source address (sess.c), which RFC 5321 4.1.4 allows and which is
+ * never an invented name.  Said once on stderr: a receiving server may
+ * want a name whose address and PTR match (mxprobe selfcheck tells).
+ */
 static void
 helo_init(void)
 {
-	struct buf	 b;
 	char		 host[256];
 
+	helo_name[0] = '\0';
 	if (cfg->helo != NULL) {
 		str_copy(helo_name, sizeof(helo_name), cfg->helo,
 		    strlen(cfg->helo));
 		return;
 	}
-	/*
-	 * RFC 5321 4.1.1.1: a fully-qualified name.  Without one, the
-	 * name of this host as configured (servers may refuse a bare
-	 * name: say --helo).
-	 */
-	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0') {
-		str_copy(host, sizeof(host), "localhost", 9);
+	if (gethostname(host, sizeof(host)) != 0) {
+		host[0] = '\0';
 	}
 	host[sizeof(host) - 1] = '\0';
-	buf_init(&b, helo_name, sizeof(helo_name) - 1);
-	buf_adds(&b, host);
-	if (strchr(host, '.') == NULL) {
-		buf_adds(&b, ".localdomain");
-		if (cfg->verbose && cfg->mode == MODE_PROBE) {
-			msg("this host's name has no domain: saying HELO ",
-			    helo_name, " (set --helo)", NULL);
-		}
+	if (helo_fqdn(host)) {
+		str_copy(helo_name, sizeof(helo_name), host, strlen(host));
+		return;
 	}
-	buf_nul(&b);
+	if (cfg->mode != MODE_MX && cfg->mode != MODE_SYNTAX) {
+		msg("this host's name \"", host, "\" is not fully qualified: "
+		    "EHLO says the address literal of each connection; set "
+		    "--helo NAME (a name that resolves to that address)", NULL);
+	}
 }
 
 /* see engine.h */
@@ -1490,6 +1526,7 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	}
 	helo_init();
 	source_init();
+	proxy_init(c);
 }
 
 /* see engine.h */

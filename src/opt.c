@@ -41,7 +41,7 @@ struct opt {
 	const char	*help;
 };
 
-static opt_fn set_action, set_octal, set_shard;
+static opt_fn set_action, set_octal, set_shard, add_proxy;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
@@ -100,6 +100,11 @@ static const struct opt opts[] = {
 	    "local address to connect from (default: the system's choice)" },
 	{ "from", 0, OK_STR, F(from), 0, 0, NULL, "ADDRESS",
 	    "MAIL FROM address (default <>, the null sender)" },
+	{ "proxy", 0, OK_FN, 0, 0, 0, add_proxy, "URL",
+	    "connect through this SOCKS 5 proxy, "
+	    "socks5://[USER:PASS@]HOST[:PORT] (repeatable)" },
+	{ "proxy-file", 0, OK_STR, F(proxy_file), 0, 0, NULL, "FILE",
+	    "SOCKS 5 proxy URLs, one per line (keeps passwords out of ps)" },
 	{ "connect-timeout", 0, OK_FN, F(connect_ms), 1, 600, set_secs,
 	    "SECONDS", "per connection attempt (default 10)" },
 	{ "banner-timeout", 0, OK_FN, F(banner_ms), 1, 600, set_secs,
@@ -290,6 +295,16 @@ add_dns(struct config *c, const struct opt *o, const char *v)
 		die(EXIT_USAGE, "--dns: at most 3 servers", NULL);
 	}
 	c->dns[c->ndns++] = v;
+}
+
+static void
+add_proxy(struct config *c, const struct opt *o, const char *v)
+{
+	(void)o;
+	if (c->nproxy == CFG_PROXY_MAX) {
+		die(EXIT_USAGE, "--proxy: at most 32 proxies", NULL);
+	}
+	c->proxy[c->nproxy++] = v;
 }
 
 static void
