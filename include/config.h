@@ -17,7 +17,8 @@ enum mode {
 	MODE_SERVE,		/* "mxprobe serve": the probe as a service */
 	MODE_AUDIT,		/* "mxprobe audit": a domain's mail set-up */
 	MODE_MX,		/* --mx-only: syntax and mail routing */
-	MODE_SYNTAX		/* --syntax-only */
+	MODE_SYNTAX,		/* --syntax-only */
+	MODE_SELFCHECK		/* "mxprobe selfcheck": can this box probe? */
 };
 
 enum tls_mode {
@@ -28,6 +29,7 @@ enum tls_mode {
 
 #define CFG_DNS_MAX	4	/* --dns servers */
 #define CFG_PROXY_MAX	32	/* --proxy URLs (and --proxy-file lines) */
+#define CFG_DNSBL_MAX	8	/* selfcheck --dnsbl zones */
 
 struct config {
 	enum mode	 mode;
@@ -104,6 +106,10 @@ struct config {
 	const char	*proxy[CFG_PROXY_MAX];	/* --proxy URLs */
 	int		 nproxy;
 	const char	*proxy_file;	/* --proxy-file */
+
+	/* selfcheck: DNSBL zones (none: the defaults in selfcheck.c) */
+	const char	*dnsbl[CFG_DNSBL_MAX];
+	int		 ndnsbl;
 };
 
 /* what serve answers Postfix for a verdict */

@@ -1476,7 +1476,8 @@ helo_init(void)
 		str_copy(helo_name, sizeof(helo_name), host, strlen(host));
 		return;
 	}
-	if (cfg->mode != MODE_MX && cfg->mode != MODE_SYNTAX) {
+	if (cfg->mode != MODE_MX && cfg->mode != MODE_SYNTAX &&
+	    cfg->mode != MODE_SELFCHECK) {
 		msg("this host's name \"", host, "\" is not fully qualified: "
 		    "EHLO says the address literal of each connection; set "
 		    "--helo NAME (a name that resolves to that address)", NULL);

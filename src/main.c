@@ -27,6 +27,7 @@
 #if MXP_AUDIT
 #include "audit.h"
 #endif
+#include "selfcheck.h"
 #include "serve.h"
 #include "ring.h"
 #include "util.h"
@@ -295,6 +296,10 @@ main(int argc, char **argv)
 		return failed;
 	}
 	signals();
+	if (cfg.mode == MODE_SELFCHECK) {
+		fit_fds(&cfg);
+		return selfcheck_run(&cfg);
+	}
 
 	if (cfg.nargs > 0) {
 		input_open_args(&in, cfg.args, cfg.nargs);

@@ -41,7 +41,7 @@ struct opt {
 	const char	*help;
 };
 
-static opt_fn set_action, set_octal, set_shard, add_proxy;
+static opt_fn set_action, set_octal, set_shard, add_proxy, add_dnsbl;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
@@ -105,6 +105,9 @@ static const struct opt opts[] = {
 	    "socks5://[USER:PASS@]HOST[:PORT] (repeatable)" },
 	{ "proxy-file", 0, OK_STR, F(proxy_file), 0, 0, NULL, "FILE",
 	    "SOCKS 5 proxy URLs, one per line (keeps passwords out of ps)" },
+	{ "dnsbl", 0, OK_FN, 0, 0, 0, add_dnsbl, "ZONE",
+	    "selfcheck: a DNSBL zone to look the address up in "
+	    "(repeatable; replaces the defaults)" },
 	{ "connect-timeout", 0, OK_FN, F(connect_ms), 1, 600, set_secs,
 	    "SECONDS", "per connection attempt (default 10)" },
 	{ "banner-timeout", 0, OK_FN, F(banner_ms), 1, 600, set_secs,
@@ -308,6 +311,16 @@ add_proxy(struct config *c, const struct opt *o, const char *v)
 }
 
 static void
+add_dnsbl(struct config *c, const struct opt *o, const char *v)
+{
+	(void)o;
+	if (c->ndnsbl == CFG_DNSBL_MAX) {
+		die(EXIT_USAGE, "--dnsbl: at most 8 zones", NULL);
+	}
+	c->dnsbl[c->ndnsbl++] = v;
+}
+
+static void
 set_family(struct config *c, const struct opt *o, const char *v)
 {
 	(void)v;
@@ -405,6 +418,7 @@ show_help(struct config *c, const struct opt *o, const char *v)
 	    "       mxprobe [options] -f FILE\n"
 	    "       mxprobe serve --policy LISTEN|--lines LISTEN [options]\n"
 	    "       mxprobe audit [options] DOMAIN... | -f FILE\n"
+	    "       mxprobe selfcheck [options] [DOMAIN...]\n"
 	    "Check whether mailboxes exist, without sending mail.\n"
 	    "Addresses come from the arguments, -f FILE, or stdin.\n\n");
 	for (i = 0; i < MXP_NELEM(opts); i++) {
@@ -623,6 +637,16 @@ check(struct config *c)
 		die(EXIT_USAGE, "--policy, --lines, --backend and --cache-file "
 		    "are for \"mxprobe serve\"", NULL);
 	}
+	if (c->mode == MODE_SELFCHECK) {
+		if (c->file != NULL) {
+			die(EXIT_USAGE, "selfcheck takes domains as arguments",
+			    NULL);
+		}
+		/* a greeting is all it needs: no STARTTLS */
+		c->tls = TLSM_NO;
+	} else if (c->ndnsbl > 0) {
+		die(EXIT_USAGE, "--dnsbl is for \"mxprobe selfcheck\"", NULL);
+	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
 	}
@@ -641,6 +665,9 @@ opt_parse(struct config *c, int argc, char **argv)
 	i = 1;
 	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
 		c->mode = MODE_SERVE;
+		i = 2;
+	} else if (argc > 1 && strcmp(argv[1], "selfcheck") == 0) {
+		c->mode = MODE_SELFCHECK;	/* domains, not addresses */
 		i = 2;
 	} else if (argc > 1 && strcmp(argv[1], "audit") == 0) {
 #if MXP_AUDIT

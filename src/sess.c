@@ -209,7 +209,8 @@ sess_init(size_t n)
 	if (pool == NULL) {
 		return -1;
 	}
-	if (eng_cfg()->mode == MODE_AUDIT &&
+	if ((eng_cfg()->mode == MODE_AUDIT ||
+	    eng_cfg()->mode == MODE_SELFCHECK) &&
 	    (hellos = calloc(n, sizeof(*hellos))) == NULL) {
 		return -1;
 	}
