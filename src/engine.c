@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <udns.h>
+
 #include "engine.h"
 #include "features.h"
 #include "proxy.h"
@@ -1427,7 +1429,7 @@ static int
 helo_fqdn(const char *name)
 {
 	static const char *const local[] = { "localdomain", "local", "lan",
-	    "home", "internal", "localhost", "home.arpa", "invalid", "test" };
+	    "home", "internal", "localhost", "home.arpa", "invalid" };
 	char		 mb[ADDR_PATH_MAX + 1];
 	struct addr	 a;
 	struct buf	 b;
@@ -1451,8 +1453,81 @@ helo_fqdn(const char *name)
 }
 
 /*
+ * No fully qualified host name: the PTR name of the address connections
+ * leave from, when it forward-confirms (FCrDNS, the "iprev" check of RFC 8601 3, which
+ * receivers make) and is a public name of a public address.  Looked
+ * up once at start-up, blocking, on mxprobe's resolver (bounded by
+ * --dns-timeout and --dns-tries).  The address: --source, else the one
+ * the kernel picks toward a public address (a UDP connect() sends
+ * nothing).  Not through a proxy: the world sees the proxy's address;
+ * not in serve, which must not wait on a dead resolver at start-up.
+ * 0 when helo_name is set.
+ */
+static int
+helo_ptr(void)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	 to;
+	socklen_t		 sl = sizeof(ss);
+	struct dns_rr_ptr	*ptr;
+	struct dns_rr_a4	*a4;
+	uint8_t			 a[4];
+	int			 fd, i, j, ok = 0;
+
+	if (cfg->nproxy > 0 || cfg->proxy_file != NULL ||
+	    (cfg->mode != MODE_PROBE && cfg->mode != MODE_AUDIT)) {
+		/* serve starts at once, whatever the resolver does */
+		return -1;
+	}
+	if (cfg->source != NULL) {
+		if (inet_pton(AF_INET, cfg->source, a) != 1) {
+			return -1;
+		}
+	} else {
+		memset(&to, 0, sizeof(to));
+		to.sin_family = AF_INET;
+		to.sin_port = htons(25);
+		to.sin_addr.s_addr = htonl(0xc0000201);	/* 192.0.2.1 */
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0 ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    ss.ss_family != AF_INET) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		memcpy(a, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	}
+	if (mx_addr_private(4, a) && !cfg->allow_private) {
+		return -1;
+	}
+	ptr = dns_resolve_a4ptr(mx_dns(), (const struct in_addr *)
+	    (const void *)a);
+	for (i = 0; ptr != NULL && i < ptr->dnsptr_nrr && !ok; i++) {
+		if (!helo_fqdn(ptr->dnsptr_ptr[i])) {
+			continue;
+		}
+		a4 = dns_resolve_a4(mx_dns(), ptr->dnsptr_ptr[i], DNS_NOSRCH);
+		for (j = 0; a4 != NULL && j < a4->dnsa4_nrr; j++) {
+			ok |= memcmp(&a4->dnsa4_addr[j], a, 4) == 0;
+		}
+		free(a4);
+		if (ok) {
+			str_copy(helo_name, sizeof(helo_name),
+			    ptr->dnsptr_ptr[i], strlen(ptr->dnsptr_ptr[i]));
+		}
+	}
+	free(ptr);
+	return ok ? 0 : -1;
+}
+
+/*
  * The EHLO name: --helo; else this host's name when it is fully
- * qualified; else "" and each session says the address literal of its
+ * qualified; else the forward-confirmed PTR name of the source address
+ * (helo_ptr); else "" and each session says the address literal of its
  * source address (sess.c), which RFC 5321 4.1.4 allows and which is
  * never an invented name.  Said once on stderr: a receiving server may
  * want a name whose address and PTR match (mxprobe selfcheck tells).
@@ -1474,6 +1549,9 @@ helo_init(void)
 	host[sizeof(host) - 1] = '\0';
 	if (helo_fqdn(host)) {
 		str_copy(helo_name, sizeof(helo_name), host, strlen(host));
+		return;
+	}
+	if (helo_ptr() == 0) {
 		return;
 	}
 	if (cfg->mode != MODE_MX && cfg->mode != MODE_SYNTAX &&

@@ -283,6 +283,13 @@ serve(int c)
 			sl = sizeof(*s6);
 		}
 		d = socket(fam, SOCK_STREAM, 0);
+		if (d >= 0) {
+			int one = 1;
+
+			/* relayed commands must not wait for delayed ACKs */
+			setsockopt(d, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		}
 		if (d < 0 || connect(d, (struct sockaddr *)&ss, sl) != 0) {
 			code = errno == ECONNREFUSED ? 5 : 4;
 		}

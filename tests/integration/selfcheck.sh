@@ -121,6 +121,20 @@ line port25 warn "not tested: give the DOMAINs"
 line verdict warn "not known: give a DOMAIN"
 check_eq "no domain: exit 2" "$rc" 2
 
+# --- the EHLO default of a probe without a fully qualified host name:
+# the PTR name of the source address when it resolves back, else the
+# address literal; never an invented name
+if ! hostname | grep -q '\.'; then
+	: >"$TR"
+	probe --source 127.0.0.1 --no-catch-all a@fine.test
+	check "EHLO the forward-confirmed PTR name" grep -q '127.0.70.1 c[0-9]* > EHLO me.fine.test$' "$TR"
+	: >"$TR"
+	probe --source 127.0.0.2 --no-catch-all a@fine.test
+	check "EHLO the address literal when the PTR does not confirm" \
+	    grep -q '127.0.70.1 c[0-9]* > EHLO \[127.0.0.2\]$' "$TR"
+	check "and says so once on stderr" grep -q 'not fully qualified.*set --helo' "$T/err"
+fi
+
 # --- JSON, and bad input
 sc --json --helo out.fine.test --dnsbl bl.test fine.test
 check "JSON: one object per finding" sh -c "grep -c '^{\"check\":\"[a-z0-9]*\",\"status\":\"\\(ok\\|warn\\|fail\\)\",\"detail\":\".*\"}\$' '$T/out' | grep -qx \"\$(wc -l <'$T/out' | tr -d ' ')\""
