@@ -568,30 +568,6 @@ helo_finding(void)
 	    " (a name whose address and PTR match)", (char *)NULL);
 }
 
-/* JSON string body: quote, backslash and controls escaped */
-static void
-json_s(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	buf_addc(b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
-			buf_adds(b, "\\u00");
-			buf_addc(b, hex[c >> 4]);
-			buf_addc(b, hex[c & 15]);
-		} else {
-			buf_addc(b, (char)c);
-		}
-	}
-	buf_addc(b, '"');
-}
-
 static int
 finish(void)
 {
@@ -648,7 +624,7 @@ finish(void)
 			buf_adds(&b, "\",\"status\":\"");
 			buf_adds(&b, st_name[sc.f[i].st]);
 			buf_adds(&b, "\",\"detail\":");
-			json_s(&b, sc.f[i].detail);
+			buf_json(&b, sc.f[i].detail);
 			buf_adds(&b, "}\n");
 			continue;
 		}
