@@ -23,6 +23,7 @@
  *   stall       accepts, never answers
  *   noauth      answers the greeting with 0xFF (no acceptable method)
  *   hangup      closes after reading the CONNECT request
+ *   stall-conn  reads the CONNECT request, never answers it
  *
  * LOG gets one line per event: "hello", "auth ok USER" / "auth bad
  * USER", "connect ADDR PORT", "reply CODE"; appended with O_APPEND by
@@ -256,6 +257,10 @@ serve(int c)
 	inet_ntop(fam, req + 4, text, sizeof(text));
 	logf_("connect %s %u\n", text, (unsigned)port);
 	if (strcmp(mode, "hangup") == 0) {
+		return;
+	}
+	if (strcmp(mode, "stall-conn") == 0) {
+		nap(600000);
 		return;
 	}
 	for (i = 0; i < nrules; i++) {

@@ -11,7 +11,12 @@ start_smtp "$TOP/tests/scenarios/selfcheck.smtp"
 
 sc() {
 	mxp selfcheck --dns "127.0.0.1:$DNSPORT" --port "$SMTPPORT" \
-	    --allow-private --dns-timeout 1 --dns-tries 1 "$@"
+	    --allow-private --dns-timeout 1 --dns-tries 3 "$@"
+}
+# (three DNS tries, as socks.sh: one try of 1 s is a bet on the load)
+probe() {
+	mxp --dns "127.0.0.1:$DNSPORT" --port "${SMTPPORT:-25}" --allow-private \
+	    --dns-timeout 1 --dns-tries 3 "$@"
 }
 # line CHECK STATUS PATTERN: a finding matches (grep -E on the detail)
 line() {

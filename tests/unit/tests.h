@@ -15,7 +15,8 @@
 	T(ring) \
 	T(input) \
 	T(out) \
-	T(socks)
+	T(socks) \
+	T(proxy)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
