@@ -1109,6 +1109,14 @@ sess_enter(struct sess *s, enum sess_state next)
 				next = SESS_DONE;
 				continue;
 			}
+			if (s->state == SESS_SOCKS_HELLO ||
+			    s->state == SESS_SOCKS_AUTH ||
+			    s->state == SESS_SOCKS_CONNECT) {
+				/* the proxy's connection broke, not the host's */
+				px_fail(s, "connection lost while sending");
+				next = SESS_CONNECT;
+				continue;
+			}
 			fail_set(s, R_PROTOCOL_ERROR, NULL,
 			    "connection lost while sending");
 			next = s->state <= SESS_BANNER ? SESS_CONNECT :
