@@ -20,12 +20,14 @@ $(error unknown TARGET "$(TARGET)": no board/$(TARGET)/board.mk)
 endif
 USE_MUSL ?= 1
 AUDIT_DEFAULT := 1
+SELFCHECK_DEFAULT := 1
 include board/$(TARGET)/board.mk
 AUDIT	?= $(AUDIT_DEFAULT)
+SELFCHECK ?= $(SELFCHECK_DEFAULT)
 
 VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0)
 SYSROOT	:= $(TOP)/build/$(TARGET)/sysroot
-BUILD	:= build/$(TARGET)$(if $(filter 0,$(TLS)),-notls)$(if $(filter-out $(AUDIT_DEFAULT),$(AUDIT)),-audit$(AUDIT))$(if $(filter 1,$(SAN)),-san)
+BUILD	:= build/$(TARGET)$(if $(filter 0,$(TLS)),-notls)$(if $(filter-out $(AUDIT_DEFAULT),$(AUDIT)),-audit$(AUDIT))$(if $(filter-out $(SELFCHECK_DEFAULT),$(SELFCHECK)),-selfcheck$(SELFCHECK))$(if $(filter 1,$(SAN)),-san)
 OBJ	:= $(BUILD)/obj
 
 ifeq ($(USE_MUSL),1)
@@ -68,7 +70,8 @@ STATIC	:=
 endif
 CPPFLAGS := -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	    -iquote include -isystem $(SYSROOT)/include \
-	    -DMXP_TLS=$(TLS) -DMXP_AUDIT=$(AUDIT) -DMXP_VERSION='"$(VERSION)"' \
+	    -DMXP_TLS=$(TLS) -DMXP_AUDIT=$(AUDIT) -DMXP_SELFCHECK=$(SELFCHECK) \
+	    -DMXP_VERSION='"$(VERSION)"' \
 	    -DMXP_TARGET='"$(TARGET)"'
 CFLAGS	:= $(OPT) $(ARCH_CFLAGS) $(WARN) -MMD -MP
 LDFLAGS	:= $(STATIC) -Wl,--gc-sections $(ARCH_LDFLAGS) $(SANLD) \
@@ -82,9 +85,10 @@ SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/input.c src/out.c src/opt.c src/result.c src/version.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
 	   src/engine.c src/cache.c src/policy.c src/serve.c \
-	   src/socks.c src/proxy.c src/selfcheck.c
+	   src/socks.c src/proxy.c
 SRCS-$(TLS) += src/tls_mbedtls.c
 SRCS-$(AUDIT) += src/audit.c src/spf.c src/dmarc.c src/psl.c
+SRCS-$(SELFCHECK) += src/selfcheck.c
 MAIN	:= src/main.c
 SRCS	:= $(SRCS-1)
 OBJS	:= $(SRCS:src/%.c=$(OBJ)/%.o)
@@ -103,7 +107,7 @@ FAKEDIR	:= build/fakes
 all: show-config $(BUILD)/mxprobe
 
 show-config:
-	@echo "mxprobe $(VERSION): TARGET=$(TARGET) TLS=$(TLS) AUDIT=$(AUDIT) SAN=$(SAN)" \
+	@echo "mxprobe $(VERSION): TARGET=$(TARGET) TLS=$(TLS) AUDIT=$(AUDIT) SELFCHECK=$(SELFCHECK) SAN=$(SAN)" \
 	    "CC=$(notdir $(CC)) -> $(BUILD)/"
 
 include toolchain/deps.mk

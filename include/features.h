@@ -31,6 +31,19 @@
 #error "MXP_AUDIT must be 0 or 1"
 #endif
 
+/*
+ * MXP_SELFCHECK: "mxprobe selfcheck" (DNS, port 25, PTR, FCrDNS, EHLO
+ * name, DNSBLs).  Costs about 8 KB of text on x86_64: off on the ARM
+ * boards whose flash budget has no room for it.
+ */
+#ifndef MXP_SELFCHECK
+#define MXP_SELFCHECK 1
+#endif
+
+#if MXP_SELFCHECK != 0 && MXP_SELFCHECK != 1
+#error "MXP_SELFCHECK must be 0 or 1"
+#endif
+
 #ifndef MXP_VERSION
 #define MXP_VERSION "0.0-unknown"
 #endif

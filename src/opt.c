@@ -667,8 +667,13 @@ opt_parse(struct config *c, int argc, char **argv)
 		c->mode = MODE_SERVE;
 		i = 2;
 	} else if (argc > 1 && strcmp(argv[1], "selfcheck") == 0) {
+#if MXP_SELFCHECK
 		c->mode = MODE_SELFCHECK;	/* domains, not addresses */
 		i = 2;
+#else
+		die(EXIT_USAGE, "this build has no selfcheck (built with "
+		    "SELFCHECK=0)", NULL);
+#endif
 	} else if (argc > 1 && strcmp(argv[1], "audit") == 0) {
 #if MXP_AUDIT
 		c->mode = MODE_AUDIT;	/* domains, not addresses */

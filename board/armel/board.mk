@@ -13,6 +13,9 @@ DEB_PACKAGES  := gcc-arm-linux-gnueabi binutils-arm-linux-gnueabi qemu-user-stat
 # "mxprobe audit" is left out of this small router board (about 115 KB):
 # build with AUDIT=1 to include it.
 AUDIT_DEFAULT := 0
+# "mxprobe selfcheck" (about 8 KB) is left out too: the flash budget
+# (board/size-budget) has no room; build with SELFCHECK=1 to include it.
+SELFCHECK_DEFAULT := 0
 # OpenWrt package architecture for make ipk: mxs, at91 sam9x;
 # kirkwood and orion are arm_xscale (IPK_ARCH=arm_xscale)
 IPK_ARCH      := arm_arm926ej-s

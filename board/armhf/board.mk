@@ -15,6 +15,9 @@ DEB_PACKAGES  := gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf qemu-user-
 # "mxprobe audit" is left out of this small router board (about 115 KB):
 # build with AUDIT=1 to include it.
 AUDIT_DEFAULT := 0
+# "mxprobe selfcheck" (about 8 KB) is left out too: the flash budget
+# (board/size-budget) has no room; build with SELFCHECK=1 to include it.
+SELFCHECK_DEFAULT := 0
 # OpenWrt package architecture for make ipk: ipq40xx/sunxi cortexa7;
 # ipq806x is arm_cortex-a15_neon-vfpv4, mvebu arm_cortex-a9_vfpv3-d16
 # (override with IPK_ARCH=...; the binary runs on all of them)
