@@ -20,12 +20,14 @@ $(error unknown TARGET "$(TARGET)": no board/$(TARGET)/board.mk)
 endif
 USE_MUSL ?= 1
 include board/$(TARGET)/board.mk
-# "mxprobe audit" is in every board's build (AUDIT=0 leaves it out)
+# "mxprobe audit" and "mxprobe selfcheck" are in every board's build
+# (AUDIT=0, SELFCHECK=0 leave them out)
 AUDIT	?= 1
+SELFCHECK ?= 1
 
 VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0)
 SYSROOT	:= $(TOP)/build/$(TARGET)/sysroot
-BUILD	:= build/$(TARGET)$(if $(filter 0,$(TLS)),-notls)$(if $(filter 0,$(AUDIT)),-audit0)$(if $(filter 1,$(SAN)),-san)
+BUILD	:= build/$(TARGET)$(if $(filter 0,$(TLS)),-notls)$(if $(filter 0,$(AUDIT)),-audit0)$(if $(filter 0,$(SELFCHECK)),-selfcheck0)$(if $(filter 1,$(SAN)),-san)
 OBJ	:= $(BUILD)/obj
 
 ifeq ($(USE_MUSL),1)
@@ -68,7 +70,8 @@ STATIC	:=
 endif
 CPPFLAGS := -std=c99 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	    -iquote include -isystem $(SYSROOT)/include \
-	    -DMXP_TLS=$(TLS) -DMXP_AUDIT=$(AUDIT) -DMXP_VERSION='"$(VERSION)"' \
+	    -DMXP_TLS=$(TLS) -DMXP_AUDIT=$(AUDIT) -DMXP_SELFCHECK=$(SELFCHECK) \
+	    -DMXP_VERSION='"$(VERSION)"' \
 	    -DMXP_TARGET='"$(TARGET)"'
 CFLAGS	:= $(OPT) $(ARCH_CFLAGS) $(WARN) -MMD -MP
 LDFLAGS	:= $(STATIC) -Wl,--gc-sections $(ARCH_LDFLAGS) $(SANLD) \
@@ -81,10 +84,11 @@ LIBS	:= $(LIBS-$(TLS)) -ludns
 SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/input.c src/out.c src/opt.c src/result.c src/version.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
-	   src/engine.c src/cache.c src/policy.c src/serve.c
-SRCS-1	+= src/verdict_rules.c
+	   src/engine.c src/cache.c src/policy.c src/serve.c \
+	   src/socks.c src/proxy.c src/verdict_rules.c
 SRCS-$(TLS) += src/tls_mbedtls.c
 SRCS-$(AUDIT) += src/audit.c src/spf.c src/dmarc.c
+SRCS-$(SELFCHECK) += src/selfcheck.c
 MAIN	:= src/main.c
 SRCS	:= $(SRCS-1)
 OBJS	:= $(SRCS:src/%.c=$(OBJ)/%.o)
@@ -92,7 +96,7 @@ OBJS	:= $(SRCS:src/%.c=$(OBJ)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c) tests/unit/run.c
 UNIT_OBJS := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/unit/%.o)
 
-FAKES	:= fakedns fakesmtp peakrss sockreq
+FAKES	:= fakedns fakesmtp peakrss sockreq fakesocks
 FAKEDIR	:= build/fakes
 
 .DELETE_ON_ERROR:
@@ -103,7 +107,7 @@ FAKEDIR	:= build/fakes
 all: show-config $(BUILD)/mxprobe
 
 show-config:
-	@echo "mxprobe $(VERSION): TARGET=$(TARGET) TLS=$(TLS) AUDIT=$(AUDIT) SAN=$(SAN)" \
+	@echo "mxprobe $(VERSION): TARGET=$(TARGET) TLS=$(TLS) AUDIT=$(AUDIT) SELFCHECK=$(SELFCHECK) SAN=$(SAN)" \
 	    "CC=$(notdir $(CC)) -> $(BUILD)/"
 
 include toolchain/deps.mk
@@ -152,6 +156,7 @@ FUZZ_SRCS_input := src/input.c
 FUZZ_SRCS_reply := src/reply.c
 FUZZ_SRCS_policy := src/policy.c
 FUZZ_SRCS_rules := src/verdict_table.c src/verdict.c
+FUZZ_SRCS_socks := src/socks.c src/verdict.c
 FUZZ_SRCS_spf := src/spf.c src/dmarc.c
 FUZZ_SECONDS ?= 30
 

@@ -17,7 +17,8 @@ enum mode {
 	MODE_SERVE,		/* "mxprobe serve": the probe as a service */
 	MODE_AUDIT,		/* "mxprobe audit": a domain's mail set-up */
 	MODE_MX,		/* --mx-only: syntax and mail routing */
-	MODE_SYNTAX		/* --syntax-only */
+	MODE_SYNTAX,		/* --syntax-only */
+	MODE_SELFCHECK		/* "mxprobe selfcheck": can this box probe? */
 };
 
 enum tls_mode {
@@ -27,6 +28,8 @@ enum tls_mode {
 };
 
 #define CFG_DNS_MAX	4	/* --dns servers */
+#define CFG_PROXY_MAX	32	/* --proxy URLs (and --proxy-file lines) */
+#define CFG_DNSBL_MAX	8	/* selfcheck --dnsbl zones */
 
 struct config {
 	enum mode	 mode;
@@ -105,6 +108,14 @@ struct config {
 	/* verdicts */
 	const char	*verdict_rules;	/* --verdict-rules FILE */
 	int		 allow_single_label;	/* alice@ok passes the syntax */
+	/* SOCKS 5 proxies (proxy.h); none: connect directly */
+	const char	*proxy[CFG_PROXY_MAX];	/* --proxy URLs */
+	int		 nproxy;
+	const char	*proxy_file;	/* --proxy-file */
+
+	/* selfcheck: DNSBL zones (none: the defaults in selfcheck.c) */
+	const char	*dnsbl[CFG_DNSBL_MAX];
+	int		 ndnsbl;
 };
 
 /* what serve answers Postfix for a verdict */

@@ -31,6 +31,20 @@
 #error "MXP_AUDIT must be 0 or 1"
 #endif
 
+/*
+ * MXP_SELFCHECK: "mxprobe selfcheck" (DNS, port 25, PTR, FCrDNS, EHLO
+ * name, DNSBLs).  Costs about 8 KB of text on x86_64; on in every
+ * board's build (the public-suffix list it once had no room beside is
+ * gone), SELFCHECK=0 leaves it out.
+ */
+#ifndef MXP_SELFCHECK
+#define MXP_SELFCHECK 1
+#endif
+
+#if MXP_SELFCHECK != 0 && MXP_SELFCHECK != 1
+#error "MXP_SELFCHECK must be 0 or 1"
+#endif
+
 #ifndef MXP_VERSION
 #define MXP_VERSION "0.0-unknown"
 #endif

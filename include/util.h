@@ -50,6 +50,10 @@ void	buf_addi(struct buf *b, int64_t v);
 /* NUL-terminate in place; returns b->p (the terminator is not in len) */
 char	*buf_nul(struct buf *b);
 
+/* s as a JSON string, quotes included: '"', '\\' and controls escaped
+ * (mxprobe audit and selfcheck; out.c has its own for results) */
+void	buf_json(struct buf *b, const char *s);
+
 /* bounded copy; returns the length copied, truncating to cap - 1 */
 size_t	str_copy(char *dst, size_t cap, const char *src, size_t n);
 

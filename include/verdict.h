@@ -60,6 +60,7 @@ enum reason {
 	 */
 	R_REJECTED_UNCLEAR,	/* 5xx at RCPT that says nothing we can read
 				   about the mailbox: unknown, not gone */
+	R_PROXY_FAILED,		/* the SOCKS proxy failed us (not the address) */
 	R__COUNT
 };
 

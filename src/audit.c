@@ -959,30 +959,6 @@ aud_start(struct aud *au)
 	one_done(au);
 }
 
-/* JSON string body, escaped */
-static void
-json_str(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	buf_addc(b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
-			buf_adds(b, "\\u00");
-			buf_addc(b, hex[c >> 4]);
-			buf_addc(b, hex[c & 15]);
-		} else {
-			buf_addc(b, (char)c);
-		}
-	}
-	buf_addc(b, '"');
-}
-
 static void
 emit(struct aud *au)
 {
@@ -1009,7 +985,7 @@ emit(struct aud *au)
 	buf_init(&b, mem, sizeof(mem));
 	if (cfg->fmt == OUT_JSON) {
 		buf_adds(&b, "{\"domain\":");
-		json_str(&b, au->name);
+		buf_json(&b, au->name);
 		buf_adds(&b, ",\"status\":\"");
 		buf_adds(&b, st_name[worst]);
 		buf_adds(&b, "\",\"findings\":[");
@@ -1019,7 +995,7 @@ emit(struct aud *au)
 			buf_adds(&b, "\",\"status\":\"");
 			buf_adds(&b, st_name[au->f[i].st]);
 			buf_adds(&b, "\",\"detail\":");
-			json_str(&b, au->f[i].detail);
+			buf_json(&b, au->f[i].detail);
 			buf_addc(&b, '}');
 		}
 		buf_adds(&b, "]}\n");

@@ -20,14 +20,18 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <udns.h>
+
 #include "engine.h"
 #include "features.h"
+#include "proxy.h"
 #include "result.h"
 #include "sess.h"
 #include "util.h"
@@ -1416,36 +1420,147 @@ is_regular(int fd)
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * Is name a fully qualified host name one may say in EHLO (RFC 5321
+ * 2.3.5, 4.1.1.1)?  A dot, valid syntax, and not under a suffix that
+ * only means something on this network (RFC 6762 .local, RFC 8375
+ * .home.arpa, the Debian/OpenWrt habits .localdomain and .lan).
+ */
+static int
+helo_fqdn(const char *name)
+{
+	static const char *const local[] = { "localdomain", "local", "lan",
+	    "home", "internal", "localhost", "home.arpa", "invalid" };
+	char		 mb[ADDR_PATH_MAX + 1];
+	struct addr	 a;
+	struct buf	 b;
+	size_t		 i, n = strlen(name), k;
+
+	if (strchr(name, '.') == NULL || name[n - 1] == '.') {
+		return 0;
+	}
+	for (i = 0; i < MXP_NELEM(local); i++) {
+		k = strlen(local[i]);
+		if (n > k && name[n - k - 1] == '.' &&
+		    strcasecmp(name + n - k, local[i]) == 0) {
+			return 0;
+		}
+	}
+	buf_init(&b, mb, sizeof(mb) - 1);
+	buf_adds(&b, "postmaster@");
+	buf_adds(&b, name);
+	return !b.trunc && addr_parse(b.p, b.len, &a) == ADDR_OK &&
+	    !(a.flags & ADDR_F_IDN) && a.domain[0] != '[';
+}
+
+/*
+ * No fully qualified host name: the PTR name of the address connections
+ * leave from, when it forward-confirms (FCrDNS, the "iprev" check of RFC 8601 3, which
+ * receivers make) and is a public name of a public address.  Looked
+ * up once at start-up, blocking, on mxprobe's resolver (bounded by
+ * --dns-timeout and --dns-tries).  The address: --source, else the one
+ * the kernel picks toward a public address (a UDP connect() sends
+ * nothing).  Not through a proxy: the world sees the proxy's address;
+ * not in serve, which must not wait on a dead resolver at start-up.
+ * 0 when helo_name is set.
+ */
+static int
+helo_ptr(void)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	 to;
+	socklen_t		 sl = sizeof(ss);
+	struct dns_rr_ptr	*ptr;
+	struct dns_rr_a4	*a4;
+	uint8_t			 a[4];
+	int			 fd, i, j, ok = 0;
+
+	if (cfg->nproxy > 0 || cfg->proxy_file != NULL ||
+	    (cfg->mode != MODE_PROBE && cfg->mode != MODE_AUDIT)) {
+		/* serve starts at once, whatever the resolver does */
+		return -1;
+	}
+	if (cfg->source != NULL) {
+		if (inet_pton(AF_INET, cfg->source, a) != 1) {
+			return -1;
+		}
+	} else {
+		memset(&to, 0, sizeof(to));
+		to.sin_family = AF_INET;
+		to.sin_port = htons(25);
+		to.sin_addr.s_addr = htonl(0xc0000201);	/* 192.0.2.1 */
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0 ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    ss.ss_family != AF_INET) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		memcpy(a, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	}
+	if (mx_addr_private(4, a) && !cfg->allow_private) {
+		return -1;
+	}
+	ptr = dns_resolve_a4ptr(mx_dns(), (const struct in_addr *)
+	    (const void *)a);
+	for (i = 0; ptr != NULL && i < ptr->dnsptr_nrr && !ok; i++) {
+		if (!helo_fqdn(ptr->dnsptr_ptr[i])) {
+			continue;
+		}
+		a4 = dns_resolve_a4(mx_dns(), ptr->dnsptr_ptr[i], DNS_NOSRCH);
+		for (j = 0; a4 != NULL && j < a4->dnsa4_nrr; j++) {
+			ok |= memcmp(&a4->dnsa4_addr[j], a, 4) == 0;
+		}
+		free(a4);
+		if (ok) {
+			str_copy(helo_name, sizeof(helo_name),
+			    ptr->dnsptr_ptr[i], strlen(ptr->dnsptr_ptr[i]));
+		}
+	}
+	free(ptr);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The EHLO name: --helo; else this host's name when it is fully
+ * qualified; else the forward-confirmed PTR name of the source address
+ * (helo_ptr); else "" and each session says the address literal of its
+ * source address (sess.c), which RFC 5321 4.1.4 allows and which is
+ * never an invented name.  Said once on stderr: a receiving server may
+ * want a name whose address and PTR match (mxprobe selfcheck tells).
+ */
 static void
 helo_init(void)
 {
-	struct buf	 b;
 	char		 host[256];
 
+	helo_name[0] = '\0';
 	if (cfg->helo != NULL) {
 		str_copy(helo_name, sizeof(helo_name), cfg->helo,
 		    strlen(cfg->helo));
 		return;
 	}
-	/*
-	 * RFC 5321 4.1.1.1: a fully-qualified name.  Without one, the
-	 * name of this host as configured (servers may refuse a bare
-	 * name: say --helo).
-	 */
-	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0') {
-		str_copy(host, sizeof(host), "localhost", 9);
+	if (gethostname(host, sizeof(host)) != 0) {
+		host[0] = '\0';
 	}
 	host[sizeof(host) - 1] = '\0';
-	buf_init(&b, helo_name, sizeof(helo_name) - 1);
-	buf_adds(&b, host);
-	if (strchr(host, '.') == NULL) {
-		buf_adds(&b, ".localdomain");
-		if (cfg->verbose && cfg->mode == MODE_PROBE) {
-			msg("this host's name has no domain: saying HELO ",
-			    helo_name, " (set --helo)", NULL);
-		}
+	if (helo_fqdn(host)) {
+		str_copy(helo_name, sizeof(helo_name), host, strlen(host));
+		return;
 	}
-	buf_nul(&b);
+	if (helo_ptr() == 0) {
+		return;
+	}
+	if (cfg->mode != MODE_MX && cfg->mode != MODE_SYNTAX &&
+	    cfg->mode != MODE_SELFCHECK) {
+		msg("this host's name \"", host, "\" is not fully qualified: "
+		    "EHLO says the address literal of each connection; set "
+		    "--helo NAME (a name that resolves to that address)", NULL);
+	}
 }
 
 /* see engine.h */
@@ -1491,6 +1606,7 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	}
 	helo_init();
 	source_init();
+	proxy_init(c);
 }
 
 /* see engine.h */

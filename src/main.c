@@ -27,6 +27,9 @@
 #if MXP_AUDIT
 #include "audit.h"
 #endif
+#if MXP_SELFCHECK
+#include "selfcheck.h"
+#endif
 #include "serve.h"
 #include "ring.h"
 #include "util.h"
@@ -295,6 +298,12 @@ main(int argc, char **argv)
 		return failed;
 	}
 	signals();
+#if MXP_SELFCHECK
+	if (cfg.mode == MODE_SELFCHECK) {
+		fit_fds(&cfg);
+		return selfcheck_run(&cfg);
+	}
+#endif
 
 	if (cfg.nargs > 0) {
 		input_open_args(&in, cfg.args, cfg.nargs);

@@ -41,7 +41,7 @@ struct opt {
 	const char	*help;
 };
 
-static opt_fn set_action, set_octal, set_shard;
+static opt_fn set_action, set_octal, set_shard, add_proxy, add_dnsbl;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
@@ -105,6 +105,14 @@ static const struct opt opts[] = {
 	    "local address to connect from (default: the system's choice)" },
 	{ "from", 0, OK_STR, F(from), 0, 0, NULL, "ADDRESS",
 	    "MAIL FROM address (default <>, the null sender)" },
+	{ "proxy", 0, OK_FN, 0, 0, 0, add_proxy, "URL",
+	    "connect through this SOCKS 5 proxy, "
+	    "socks5://[USER:PASS@]HOST[:PORT] (repeatable)" },
+	{ "proxy-file", 0, OK_STR, F(proxy_file), 0, 0, NULL, "FILE",
+	    "SOCKS 5 proxy URLs, one per line (keeps passwords out of ps)" },
+	{ "dnsbl", 0, OK_FN, 0, 0, 0, add_dnsbl, "ZONE",
+	    "selfcheck: a DNSBL zone to look the address up in "
+	    "(repeatable; replaces the defaults)" },
 	{ "connect-timeout", 0, OK_FN, F(connect_ms), 1, 600, set_secs,
 	    "SECONDS", "per connection attempt (default 10)" },
 	{ "banner-timeout", 0, OK_FN, F(banner_ms), 1, 600, set_secs,
@@ -305,6 +313,26 @@ add_dns(struct config *c, const struct opt *o, const char *v)
 }
 
 static void
+add_proxy(struct config *c, const struct opt *o, const char *v)
+{
+	(void)o;
+	if (c->nproxy == CFG_PROXY_MAX) {
+		die(EXIT_USAGE, "--proxy: at most 32 proxies", NULL);
+	}
+	c->proxy[c->nproxy++] = v;
+}
+
+static void
+add_dnsbl(struct config *c, const struct opt *o, const char *v)
+{
+	(void)o;
+	if (c->ndnsbl == CFG_DNSBL_MAX) {
+		die(EXIT_USAGE, "--dnsbl: at most 8 zones", NULL);
+	}
+	c->dnsbl[c->ndnsbl++] = v;
+}
+
+static void
 set_family(struct config *c, const struct opt *o, const char *v)
 {
 	(void)v;
@@ -402,6 +430,7 @@ show_help(struct config *c, const struct opt *o, const char *v)
 	    "       mxprobe [options] -f FILE\n"
 	    "       mxprobe serve --policy LISTEN|--lines LISTEN [options]\n"
 	    "       mxprobe audit [options] DOMAIN... | -f FILE\n"
+	    "       mxprobe selfcheck [options] [DOMAIN...]\n"
 	    "Check whether mailboxes exist, without sending mail.\n"
 	    "Addresses come from the arguments, -f FILE, or stdin.\n\n");
 	for (i = 0; i < MXP_NELEM(opts); i++) {
@@ -631,6 +660,16 @@ check(struct config *c)
 		die(EXIT_USAGE, "--policy, --lines, --backend and --cache-file "
 		    "are for \"mxprobe serve\"", NULL);
 	}
+	if (c->mode == MODE_SELFCHECK) {
+		if (c->file != NULL) {
+			die(EXIT_USAGE, "selfcheck takes domains as arguments",
+			    NULL);
+		}
+		/* a greeting is all it needs: no STARTTLS */
+		c->tls = TLSM_NO;
+	} else if (c->ndnsbl > 0) {
+		die(EXIT_USAGE, "--dnsbl is for \"mxprobe selfcheck\"", NULL);
+	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
 	}
@@ -662,6 +701,14 @@ opt_parse(struct config *c, int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
 		c->mode = MODE_SERVE;
 		i = 2;
+	} else if (argc > 1 && strcmp(argv[1], "selfcheck") == 0) {
+#if MXP_SELFCHECK
+		c->mode = MODE_SELFCHECK;	/* domains, not addresses */
+		i = 2;
+#else
+		die(EXIT_USAGE, "this build has no selfcheck (built with "
+		    "SELFCHECK=0)", NULL);
+#endif
 	} else if (argc > 1 && strcmp(argv[1], "audit") == 0) {
 #if MXP_AUDIT
 		c->mode = MODE_AUDIT;	/* domains, not addresses */

@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include "features.h"
+#include "proxy.h"
 #include "sess.h"
+#include "socks.h"
 #include "util.h"
 
 #if MXP_TLS
@@ -41,6 +43,9 @@
 enum sess_state {
 	SESS_IDLE,
 	SESS_CONNECT,
+	SESS_SOCKS_HELLO,	/* --proxy: greeting sent, waiting for a method */
+	SESS_SOCKS_AUTH,	/* RFC 1929 user/password sent */
+	SESS_SOCKS_CONNECT,	/* CONNECT sent, the proxy is connecting */
 	SESS_BANNER,
 	SESS_EHLO,
 	SESS_HELO,
@@ -66,6 +71,10 @@ static const struct {
 } sess_info[SESS__COUNT] = {
 	[SESS_IDLE]	= { "idle",	TMO_NONE,	STAGE_CONNECT },
 	[SESS_CONNECT]	= { "connect",	TMO_CONNECT,	STAGE_CONNECT },
+	/* each proxy step has its own --connect-timeout */
+	[SESS_SOCKS_HELLO] = { "socks-hello", TMO_CONNECT, STAGE_CONNECT },
+	[SESS_SOCKS_AUTH] = { "socks-auth", TMO_CONNECT,	STAGE_CONNECT },
+	[SESS_SOCKS_CONNECT] = { "socks-connect", TMO_CONNECT, STAGE_CONNECT },
 	[SESS_BANNER]	= { "banner",	TMO_BANNER,	STAGE_BANNER },
 	[SESS_EHLO]	= { "ehlo",	TMO_REPLY,	STAGE_EHLO },
 	[SESS_HELO]	= { "helo",	TMO_REPLY,	STAGE_HELO },
@@ -152,6 +161,19 @@ struct sess {
 	uint32_t	 epoch;
 	/* audit only (else NULL): what a probe session saw; not cleared */
 	struct hello	*hello;
+	/*
+	 * --proxy: the proxy of this connection (-1: direct), the SOCKS
+	 * reply read so far, what the proxy says it connected from, and a
+	 * note for the results when the domain moved off its own proxy.
+	 */
+	int		 px;
+	unsigned	 px_moves;
+	size_t		 sx_len;
+	uint8_t		 sx[SOCKS_REPLY_MAX];
+	struct socks_bound bnd;
+	char		 px_note[RES_DETAIL_MAX / 2];
+	char		 px_why[RES_DETAIL_MAX / 2];	/* last proxy failure */
+	char		 helo_lit[56];	/* no --helo: "[address literal]" */
 };
 
 /*
@@ -187,7 +209,8 @@ sess_init(size_t n)
 	if (pool == NULL) {
 		return -1;
 	}
-	if (eng_cfg()->mode == MODE_AUDIT &&
+	if ((eng_cfg()->mode == MODE_AUDIT ||
+	    eng_cfg()->mode == MODE_SELFCHECK) &&
 	    (hellos = calloc(n, sizeof(*hellos))) == NULL) {
 		return -1;
 	}
@@ -240,6 +263,23 @@ trace(const struct sess *s, const char *what, const char *more)
 	}
 }
 
+/* --proxy: the domain moved off its own proxy: say so in its results */
+static void
+px_note_add(const struct sess *s, struct buf *b)
+{
+	if (s->px_note[0] == '\0') {
+		return;
+	}
+	if (b->len > 0) {
+		buf_adds(b, "; ");
+	}
+	buf_adds(b, s->px_note);
+	if (b->trunc) {
+		/* the detail of the failure matters more: keep it whole */
+		b->trunc = 0;
+	}
+}
+
 /* record the session's first failure; later ones never overwrite it */
 static void
 fail_set(struct sess *s, enum reason r, const struct reply *rep,
@@ -263,6 +303,7 @@ fail_set(struct sess *s, enum reason r, const struct reply *rep,
 	if (detail != NULL) {
 		buf_adds(&b, detail);
 	}
+	px_note_add(s, &b);
 	buf_nul(&b);
 	if (s->tls_on) {
 		memcpy(s->fail.tls, s->tls_sum, sizeof(s->fail.tls));
@@ -506,6 +547,81 @@ set_deadline(struct sess *s)
 }
 
 static void on_io(void *arg, int revents);
+static void next_address(struct sess *s);
+
+/*
+ * --proxy: the proxy this connection goes through (s->px); the pinned
+ * one of the domain unless it is backed off.  0, or -1 (failure set)
+ * when every proxy is backed off.
+ */
+static int
+px_route(struct sess *s)
+{
+	int		 pinned;
+	struct buf	 b;
+
+	char		 d[RES_DETAIL_MAX + 1];
+
+	s->px = proxy_pick(s->dom->name, loop_now(), &pinned);
+	if (s->px < 0) {
+		buf_init(&b, d, sizeof(d) - 1);
+		if (s->px_why[0] != '\0') {
+			buf_adds(&b, s->px_why);
+			buf_adds(&b, "; ");
+		}
+		buf_adds(&b, "every --proxy is backed off");
+		s->px_note[0] = '\0';
+		fail_set(s, R_PROXY_FAILED, NULL, buf_nul(&b));
+		return -1;
+	}
+	if (s->px != pinned) {
+		buf_init(&b, s->px_note, sizeof(s->px_note) - 1);
+		if (s->px_why[0] != '\0') {
+			buf_adds(&b, s->px_why);
+		} else {
+			buf_adds(&b, "proxy ");
+			buf_adds(&b, proxy_name(pinned));
+			buf_adds(&b, " backed off");
+		}
+		buf_adds(&b, ", moved to proxy ");
+		buf_adds(&b, proxy_name(s->px));
+		buf_nul(&b);
+	}
+	return 0;
+}
+
+/*
+ * The proxy itself failed (refused the connection, timed out, answered
+ * garbage, refused our credentials): back it off as a whole, not
+ * blaming the domain, and try the same mail host through the next proxy
+ * (px_route() fails the session when none is left).
+ */
+static void
+px_fail(struct sess *s, const char *what)
+{
+	struct buf	 b;
+
+	proxy_back_off(s->px, loop_now());
+	buf_init(&b, s->px_why, sizeof(s->px_why) - 1);
+	buf_adds(&b, "proxy ");
+	buf_adds(&b, proxy_name(s->px));
+	buf_adds(&b, " failed: ");
+	buf_adds(&b, what);
+	buf_nul(&b);
+	if (eng_cfg()->verbose) {
+		msg(s->dom->name, ": ", s->px_why, NULL);
+	}
+	if (++s->px_moves <= PROXY_MAX) {
+		s->ai--;	/* the same mail host, through the next proxy */
+	}
+}
+
+static void
+px_trouble(struct sess *s, const char *what)
+{
+	px_fail(s, what);
+	next_address(s);
+}
 
 /* start connecting to the next usable address; 0, or -1 if none left */
 static int
@@ -531,8 +647,14 @@ connect_next(struct sess *s)
 			    "after a 421 earlier in this run");
 			continue;
 		}
+		if (proxy_count() > 0 && px_route(s) != 0) {
+			return -1;
+		}
 		memset(&ss, 0, sizeof(ss));
-		if (a->family == 4) {
+		if (s->px >= 0) {
+			/* the proxy connects to a->a (SESS_SOCKS_CONNECT) */
+			proxy_addr(s->px, &ss, &sl);
+		} else if (a->family == 4) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
 			sin->sin_family = AF_INET;
@@ -567,7 +689,7 @@ connect_next(struct sess *s)
 		if (!s->tls_tried) {
 			s->tls_note[0] = '\0';
 		}
-		if (eng_bind(fd, a->family) != 0) {
+		if (eng_bind(fd, ss.ss_family == AF_INET ? 4 : 6) != 0) {
 			fail_set(s, R_CONNECT_FAILED, NULL, "cannot bind the "
 			    "--source address for this family");
 			close_fd(s);
@@ -575,6 +697,14 @@ connect_next(struct sess *s)
 		}
 		if (connect(fd, (struct sockaddr *)&ss, sl) != 0 &&
 		    errno != EINPROGRESS) {
+			if (s->px >= 0) {
+				/* the proxy refused: the same host, next proxy */
+				const char *why = strerror(errno);
+
+				close_fd(s);
+				px_fail(s, why);
+				continue;
+			}
 			fail_set(s, R_CONNECT_FAILED, NULL, strerror(errno));
 			close_fd(s);
 			continue;
@@ -769,6 +899,55 @@ end_transaction(struct sess *s)
 	return take_more(s, 1);
 }
 
+/*
+ * The name for EHLO/HELO: --helo, this host's name when it is fully
+ * qualified (engine.c), else the address literal of this connection's
+ * source address (RFC 5321 4.1.4): through a proxy, the address it says
+ * it connected from (BND.ADDR) when it says one.
+ */
+static const char *
+helo_of(struct sess *s)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	const char		*h = eng_helo();
+	uint8_t			 zero[16] = { 0 };
+	uint8_t			 a[16];
+	int			 fam = 0;
+	char			 ip[48];
+	struct buf		 b;
+
+	if (h[0] != '\0') {
+		return h;
+	}
+	if (s->px >= 0 && s->bnd.family != 0 && memcmp(s->bnd.a, zero,
+	    s->bnd.family == 4 ? 4 : 16) != 0) {
+		fam = s->bnd.family;
+		memcpy(a, s->bnd.a, 16);
+	} else if (getsockname(s->fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			fam = 4;
+			memcpy(a, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		} else if (ss.ss_family == AF_INET6) {
+			fam = 6;
+			memcpy(a, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		}
+	}
+	if (fam == 0) {
+		fam = 4;
+		memcpy(a, "\177\0\0\1", 4);
+	}
+	ip_text(fam, a, ip, sizeof(ip));
+	buf_init(&b, s->helo_lit, sizeof(s->helo_lit) - 1);
+	buf_addc(&b, '[');
+	if (fam == 6) {
+		buf_adds(&b, "IPv6:");
+	}
+	buf_adds(&b, ip);
+	buf_addc(&b, ']');
+	return buf_nul(&b);
+}
+
 /* a session without recipients has greeted: keep what it saw */
 static void
 hello_done(struct sess *s)
@@ -817,6 +996,25 @@ sess_enter(struct sess *s, enum sess_state next)
 				continue;
 			}
 			return;
+		case SESS_SOCKS_HELLO:
+			s->sx_len = 0;
+			s->tx_off = 0;
+			s->tx_len = socks_hello((uint8_t *)s->tx, sizeof(s->tx),
+			    proxy_url(s->px)->auth);
+			break;
+		case SESS_SOCKS_AUTH:
+			s->sx_len = 0;
+			s->tx_off = 0;
+			s->tx_len = socks_auth((uint8_t *)s->tx, sizeof(s->tx),
+			    proxy_url(s->px));
+			break;
+		case SESS_SOCKS_CONNECT:
+			s->sx_len = 0;
+			s->tx_off = 0;
+			s->tx_len = socks_connect((uint8_t *)s->tx,
+			    sizeof(s->tx), s->dom->mx.addr[s->ai].family,
+			    s->dom->mx.addr[s->ai].a, (uint16_t)c->port);
+			break;
 		case SESS_BANNER:
 			reply_init(&s->rp, 0);
 			s->npend = s->phead = 0;
@@ -826,11 +1024,11 @@ sess_enter(struct sess *s, enum sess_state next)
 			return;
 		case SESS_EHLO:
 			reply_init(&s->rp, 1);
-			cmd_add(s, C_EHLO, 0, "EHLO ", eng_helo(), (char *)NULL);
+			cmd_add(s, C_EHLO, 0, "EHLO ", helo_of(s), (char *)NULL);
 			break;
 		case SESS_HELO:
 			reply_init(&s->rp, 0);
-			cmd_add(s, C_HELO, 0, "HELO ", eng_helo(), (char *)NULL);
+			cmd_add(s, C_HELO, 0, "HELO ", helo_of(s), (char *)NULL);
 			break;
 		case SESS_STARTTLS:
 #if MXP_TLS
@@ -911,6 +1109,14 @@ sess_enter(struct sess *s, enum sess_state next)
 				next = SESS_DONE;
 				continue;
 			}
+			if (s->state == SESS_SOCKS_HELLO ||
+			    s->state == SESS_SOCKS_AUTH ||
+			    s->state == SESS_SOCKS_CONNECT) {
+				/* the proxy's connection broke, not the host's */
+				px_fail(s, "connection lost while sending");
+				next = SESS_CONNECT;
+				continue;
+			}
 			fail_set(s, R_PROTOCOL_ERROR, NULL,
 			    "connection lost while sending");
 			next = s->state <= SESS_BANNER ? SESS_CONNECT :
@@ -925,7 +1131,9 @@ sess_enter(struct sess *s, enum sess_state next)
 static int
 early(const struct sess *s)
 {
-	return s->state == SESS_CONNECT || s->state == SESS_BANNER ||
+	return s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
+	    s->state == SESS_SOCKS_AUTH || s->state == SESS_SOCKS_CONNECT ||
+	    s->state == SESS_BANNER ||
 	    s->state == SESS_EHLO || s->state == SESS_HELO ||
 	    s->state == SESS_STARTTLS || s->state == SESS_TLS_WAIT ||
 	    s->state == SESS_TLS;
@@ -948,6 +1156,13 @@ set_reply_fact(struct sess *s, struct fact *f, enum reason r,
 	}
 	if (!s->tls_on && s->tls_note[0] != '\0') {
 		memcpy(f->tls, s->tls_note, sizeof(f->tls));
+	}
+	if (s->px_note[0] != '\0') {
+		struct buf	 b;
+
+		buf_init(&b, f->detail, sizeof(f->detail) - 1);
+		px_note_add(s, &b);
+		buf_nul(&b);
 	}
 }
 
@@ -1104,8 +1319,10 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			/* 530 5.7.0 after our failed handshake */
 			v = R_TLS_FAILED;
 		}
-		fail_set(s, v, r, "refused our MAIL FROM (about us, not the "
-		    "address)");
+		fail_set(s, v, r, c->from[0] == '\0' && r->code / 100 == 5 ?
+		    "refused our MAIL FROM <> (about us, not the address; "
+		    "--from may help)" : "refused our MAIL FROM (about us, "
+		    "not the address)");
 		s->mail_failed = 1;
 		break;
 	case C_CA:
@@ -1320,6 +1537,116 @@ on_data(struct sess *s, const char *p, size_t n)
 	}
 }
 
+/*
+ * --proxy: the SOCKS handshake's replies.  Exactly the bytes of one
+ * reply are read (the parser says how many), so the tunnel's first
+ * bytes (the SMTP banner) stay in the socket for SESS_BANNER.
+ */
+static void
+socks_io(struct sess *s, int revents)
+{
+	const struct socks_url	*u = proxy_url(s->px);
+	enum socks_rc		 rc;
+	enum socks_scope	 scope;
+	size_t			 need = 0;
+	ssize_t			 n;
+	uint8_t			 method = 0, rep = 0;
+	int			 reason;
+	const char		*text;
+	char			 d[RES_DETAIL_MAX + 1];
+	struct buf		 b;
+
+	if ((revents & POLLOUT) && s->tx_off < s->tx_len &&
+	    tx_flush(s) != 0) {
+		px_trouble(s, "connection lost while sending");
+		return;
+	}
+	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
+		return;
+	}
+	for (;;) {
+		if (s->state == SESS_SOCKS_HELLO) {
+			rc = socks_hello_reply(s->sx, s->sx_len, u->auth,
+			    &need, &method);
+		} else if (s->state == SESS_SOCKS_AUTH) {
+			rc = socks_auth_reply(s->sx, s->sx_len, &need, &rep);
+		} else {
+			rc = socks_connect_reply(s->sx, s->sx_len, &need, &rep,
+			    &s->bnd);
+		}
+		if (rc != SOCKS_MORE) {
+			break;
+		}
+		MXP_ASSERT(need > s->sx_len && need <= sizeof(s->sx));
+		n = recv(s->fd, s->sx + s->sx_len, need - s->sx_len, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			return;
+		}
+		if (n <= 0 && s->state == SESS_SOCKS_CONNECT) {
+			/* some proxies just hang up when the connect fails */
+			buf_init(&b, d, sizeof(d) - 1);
+			buf_adds(&b, "via proxy ");
+			buf_adds(&b, proxy_name(s->px));
+			buf_adds(&b, ": closed before answering CONNECT");
+			fail_set(s, R_PROXY_FAILED, NULL, buf_nul(&b));
+			next_address(s);
+			return;
+		}
+		if (n <= 0) {
+			px_trouble(s, n == 0 ? "closed the connection during "
+			    "the SOCKS greeting" : strerror(errno));
+			return;
+		}
+		s->sx_len += (size_t)n;
+	}
+	if (rc != SOCKS_OK) {
+		/* garbage is the proxy's fault, never the address's */
+		buf_init(&b, d, sizeof(d) - 1);
+		buf_adds(&b, "protocol error (");
+		buf_adds(&b, socks_rc_text(rc));
+		buf_adds(&b, ")");
+		px_trouble(s, buf_nul(&b));
+		return;
+	}
+	switch (s->state) {
+	case SESS_SOCKS_HELLO:
+		if (method == SOCKS_M_REFUSED) {
+			px_trouble(s, u->auth ? "no acceptable authentication "
+			    "method" : "wants authentication (give "
+			    "USER:PASS)");
+			return;
+		}
+		sess_enter(s, method == SOCKS_M_USERPASS ? SESS_SOCKS_AUTH :
+		    SESS_SOCKS_CONNECT);
+		return;
+	case SESS_SOCKS_AUTH:
+		if (rep != 0) {
+			px_trouble(s, "refused the user name and password");
+			return;
+		}
+		sess_enter(s, SESS_SOCKS_CONNECT);
+		return;
+	default:
+		break;
+	}
+	if (rep == 0) {
+		sess_enter(s, SESS_BANNER);
+		return;
+	}
+	text = socks_rep_info(rep, &reason, &scope);
+	if (scope == SOCKS_S_PROXY) {
+		px_trouble(s, text);
+		return;
+	}
+	buf_init(&b, d, sizeof(d) - 1);
+	buf_adds(&b, "via proxy ");
+	buf_adds(&b, proxy_name(s->px));
+	buf_adds(&b, ": ");
+	buf_adds(&b, text);
+	fail_set(s, (enum reason)reason, NULL, buf_nul(&b));
+	next_address(s);
+}
+
 static void
 on_io(void *arg, int revents)
 {
@@ -1333,12 +1660,21 @@ on_io(void *arg, int revents)
 	if (s->state == SESS_CONNECT) {
 		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
 		    err != 0) {
+			if (s->px >= 0) {
+				px_trouble(s, strerror(err));
+				return;
+			}
 			fail_set(s, err == ETIMEDOUT ? R_TIMEOUT :
 			    R_CONNECT_FAILED, NULL, strerror(err));
 			next_address(s);
 			return;
 		}
-		sess_enter(s, SESS_BANNER);
+		sess_enter(s, s->px >= 0 ? SESS_SOCKS_HELLO : SESS_BANNER);
+		return;
+	}
+	if (s->state == SESS_SOCKS_HELLO || s->state == SESS_SOCKS_AUTH ||
+	    s->state == SESS_SOCKS_CONNECT) {
+		socks_io(s, revents);
 		return;
 	}
 #if MXP_TLS
@@ -1426,6 +1762,14 @@ on_deadline(void *arg)
 		sess_enter(s, SESS_QUIT);
 		return;
 	}
+	if (s->px >= 0 && s->deadline < s->budget_end &&
+	    (s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
+	    s->state == SESS_SOCKS_AUTH)) {
+		/* the proxy's own step timed out, not the address's budget */
+		px_trouble(s, s->state == SESS_CONNECT ? "no connection in "
+		    "time" : "no answer in time");
+		return;
+	}
 #if MXP_TLS
 	if (s->state == SESS_TLS_WAIT && s->tls != NULL) {
 		/* woken by tls_release(): a context is ours now */
@@ -1479,6 +1823,10 @@ sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
 		str_copy(s->ca_local, sizeof(s->ca_local), ca_local,
 		    strlen(ca_local));
 	}
+	s->px = -1;
+	s->px_moves = 0;
+	s->px_note[0] = '\0';
+	s->px_why[0] = '\0';
 	s->probe = n == 0 && !ca;
 	MXP_ASSERT(!s->probe || s->hello != NULL);
 	if (s->probe) {

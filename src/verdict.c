@@ -49,6 +49,7 @@ static const struct {
 	[R_INTERRUPTED]		= { "interrupted",		V_UNKNOWN },
 	[R_INTERNAL]		= { "internal",			V_UNKNOWN },
 	[R_REJECTED_UNCLEAR]	= { "rejected_unclear",		V_UNKNOWN },
+	[R_PROXY_FAILED]	= { "proxy_failed",		V_UNKNOWN },
 };
 
 const char *

@@ -186,6 +186,18 @@ check "init no socket: says why" grep -q 'neither policy nor lines' "$T/nosock.e
 check_eq "init no socket: no instance" \
     "$(grep -c open_instance "$T/nosock.out" || true)" 0
 
+# 6. SOCKS 5 proxies: a space-separated list and a file
+uci proxy <<'UCI'
+config mxprobe 'main'
+	option enabled '1'
+	option policy '127.0.0.1:10040'
+	option proxy 'socks5://10.0.0.1:1080 socks5://[2001:db8::1]:1081'
+	option proxy_file '/etc/mxprobe.proxies'
+UCI
+run_init proxy
+check_eq "init proxy: command line" "$(cmdline proxy)" \
+    "[/usr/sbin/mxprobe] [serve] [--policy] [127.0.0.1:10040] [--proxy-file] [/etc/mxprobe.proxies] [--proxy] [socks5://10.0.0.1:1080] [--proxy] [socks5://[2001:db8::1]:1081]"
+
 # every option the init script can pass is one mxprobe knows
 mxp --help
 for o in $(cat "$T"/*.out | grep -o '\[--[a-z-]*\]' | tr -d '[]' | sort -u); do

@@ -61,7 +61,11 @@ check_eq "never DATA" "$(grep -c '! DATA sent' "$TR" || true)" 0
 check_eq "no protocol violation at all" "$(grep ' ! ' "$TR" | head -3)" ""
 check_eq "null sender by default" "$(grep -c ' > MAIL FROM:<>\( SMTPUTF8\)\{0,1\}$' "$TR" | tr -d ' ')" \
     "$(grep -c ' > MAIL FROM:' "$TR" | tr -d ' ')"
-check "EHLO with a name" grep -q ' > EHLO [a-z0-9.-]*\.[a-z]' "$TR"
+# a fully qualified host name, else the connection's address literal
+# (RFC 5321 4.1.4); never an invented name like "host.localdomain"
+check "EHLO with a name or an address literal" \
+    grep -Eq ' > EHLO ([a-z0-9-]+\.[a-z0-9.-]*[a-z]|\[127\.[0-9.]+\])$' "$TR"
+check_eq "EHLO never invents a name" "$(grep -c 'EHLO .*\.localdomain' "$TR" || true)" 0
 check "HELO fallback after EHLO refused" grep -q '127.0.40.6 c[0-9]* > HELO ' "$TR"
 check "pipelined: MAIL and RCPTs in one write" \
     grep -q '127.0.40.1 c[0-9]* = write [3-9] cmds\|127.0.40.1 c[0-9]* = write [1-9][0-9] cmds' "$TR"

@@ -79,7 +79,7 @@ ip netns del mxpi-check
 # with their shared libraries installed from Debian as ordinary packages.
 need=""
 for c in postfix:postfix postgrey:postgrey unbound:unbound swaks:swaks \
-    nft:nftables openssl:openssl flock:util-linux; do
+    nft:nftables openssl:openssl flock:util-linux microsocks:microsocks; do
 	command -v "${c%%:*}" >/dev/null || need="$need ${c#*:}"
 done
 [ -x /usr/lib/postfix/sbin/master ] || need="$need postfix"
@@ -198,6 +198,17 @@ host_ns dns 53 && host_ns client 10 && host_ns pfx 25 && host_ns grey 26 &&
     host_ns tls 27 && host_ns exim 28 && host_ns osmtpd 29 &&
     host_ns dead 30 && host_ns drop 31 && host_ns gw 40 && host_ns bk 41 ||
     die "network" "namespace setup failed"
+# SOCKS 5 (--proxy): a client whose own port 25 is blocked, two proxies
+host_ns fwc 11 && host_ns px1 60 && host_ns px2 61 ||
+    die "network" "namespace setup failed (socks)"
+in_ns fwc nft -f - <<EOF || die "network" "nft in mxpi-fwc failed"
+table inet mxpi {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		tcp dport 25 drop
+	}
+}
+EOF
 # the MX of drop.test swallows every packet: a connect() there times out
 in_ns drop nft -f - <<EOF || die "network" "nft in mxpi-drop failed"
 table inet mxpi {
@@ -737,6 +748,130 @@ else
 fi
 echo "# mxprobe $(printf "%s" "$SERVE" | tr -s " \n\t" "   "):"
 sed 's/^/# serve: /' "$W/gw/serve.log"
+
+# --- SOCKS 5: real proxies for a client that cannot reach port 25 -------
+# mxpi-fwc (NET4.11) drops its own TCP to port 25 (nft), as residential
+# lines do; microsocks (Debian) in mxpi-px1 (NET4.60, no authentication)
+# and mxpi-px2 (NET4.61, user/password) may connect anywhere.  mxprobe
+# resolves every domain itself; the proxies only connect.
+PXCASES="alice@pfx.test|deliverable accepted
+nobody@pfx.test|undeliverable mailbox_missing
+someone@catchall.test|risky catch_all
+alice@tls.test|deliverable accepted
+alice@exim.test|deliverable accepted
+nobody@exim.test|undeliverable mailbox_missing
+alice@osmtpd.test|deliverable accepted
+nobody@osmtpd.test|undeliverable mailbox_missing"
+printf '%s\n' "$PXCASES" | cut -d'|' -f1 >"$W/pxaddrs"
+# ip netns exec execs microsocks: $! is its pid, for the kill below
+ip netns exec mxpi-px1 microsocks -i "$NET4.60" -p 1080 >"$W/px1.log" 2>&1 &
+PX1=$!
+bgpids="$bgpids $PX1"
+ip netns exec mxpi-px2 microsocks -i "$NET4.61" -p 1080 -u probe -P 's3cr:t' \
+    >"$W/px2.log" 2>&1 &
+bgpids="$bgpids $!"
+i=0
+while ! listening px1 1080 || ! listening px2 1080; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && die "socks" "microsocks not listening" \
+	    "$(cat "$W/px1.log" "$W/px2.log")"
+	sleep 0.1
+done
+px_run() {	# px_run NAME [options]: mxprobe in mxpi-fwc over pxaddrs
+	_pr=$1	# (not _n: in_ns sets that)
+	shift
+	in_ns fwc "$BIN" --allow-private --seed 1 --connect-timeout 3 "$@" \
+	    -f "$W/pxaddrs" >"$W/px-$_pr.out" 2>"$W/px-$_pr.err"
+	echo "# mxprobe (mxpi-fwc) $*: exit $?, $(wc -l <"$W/px-$_pr.out") lines"
+	sed 's/^/# err: /' "$W/px-$_pr.err"
+}
+px_got() {	# px_got NAME ADDR: "verdict reason" of ADDR in run NAME
+	awk -F'\t' -v a="$2" '$1 == a { print $2, $3 }' "$W/px-$1.out"
+}
+# without a proxy: nothing gets through (the firewall drops the SYNs:
+# timeout; a rejecting firewall would give connect_failed)
+px_run direct
+while IFS='|' read -r a want; do
+	got=$(px_got direct "$a")
+	case $got in
+	"unknown connect_failed"|"unknown timeout")
+		ok "socks: $a without --proxy, port 25 blocked -> $got" ;;
+	*)	not_ok "socks: $a without --proxy -> unknown connect_failed" \
+		    "got: $got" ;;
+	esac
+done <<EOF
+$PXCASES
+EOF
+# through microsocks, without and with user/password: the real verdicts
+for run in "px1:socks5://$NET4.60:1080" \
+    "px2:socks5://probe:s3cr%3At@$NET4.61:1080"; do
+	px_run "${run%%:*}" --proxy "${run#*:}"
+	while IFS='|' read -r a want; do
+		got=$(px_got "${run%%:*}" "$a")
+		if [ "$got" = "$want" ]; then
+			ok "socks: $a via microsocks (${run%%:*}) -> $want"
+		else
+			not_ok "socks: $a via microsocks (${run%%:*}) -> $want" \
+			    "got: $got" "$(grep "^$a" "$W/px-${run%%:*}.out")"
+		fi
+	done <<EOF
+$PXCASES
+EOF
+	if grep '^alice@tls.test' "$W/px-${run%%:*}.out" | grep -q 'tls TLSv1'; then
+		ok "socks: STARTTLS end to end through microsocks (${run%%:*})"
+	else
+		not_ok "socks: STARTTLS end to end through microsocks (${run%%:*})" \
+		    "$(grep '^alice@tls.test' "$W/px-${run%%:*}.out")"
+	fi
+done
+px_run badpw --proxy "socks5://probe:wrong@$NET4.61:1080"
+n=$(awk -F'\t' '$3 == "proxy_failed"' "$W/px-badpw.out" | wc -l)
+if [ "$n" -eq "$(wc -l <"$W/pxaddrs")" ]; then
+	ok "socks: wrong password -> every address unknown proxy_failed"
+else
+	not_ok "socks: wrong password -> every address unknown proxy_failed" \
+	    "$(cat "$W/px-badpw.out")"
+fi
+# two proxies, px1 killed once the first result is out: its domains move
+# to px2; every address still gets exactly one result, none a wrong one
+# (a session cut in flight is unknown; grey.test keeps the run going)
+{ cat "$W/pxaddrs"; echo carol@grey.test; } >"$W/pxaddrs2"
+in_ns fwc "$BIN" --allow-private --seed 1 --connect-timeout 3 \
+    --greylist-delay 3 --proxy "socks5://$NET4.60:1080" \
+    --proxy "socks5://probe:s3cr%3At@$NET4.61:1080" -f "$W/pxaddrs2" \
+    >"$W/px-two.out" 2>"$W/px-two.err" &
+mxp=$!
+i=0
+while [ ! -s "$W/px-two.out" ] && [ $i -lt 300 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill "$PX1" 2>/dev/null
+wait "$mxp"
+echo "# mxprobe two proxies, px1 killed after the first result: exit $?"
+sed 's/^/# two: /' "$W/px-two.out"
+if [ "$(cut -f1 "$W/px-two.out" | sort | uniq -d | wc -l)" -eq 0 ] &&
+    [ "$(wc -l <"$W/px-two.out")" -eq "$(wc -l <"$W/pxaddrs2")" ]; then
+	ok "socks: px1 killed mid-run: one result per address"
+else
+	not_ok "socks: px1 killed mid-run: one result per address" \
+	    "$(cat "$W/px-two.out")"
+fi
+bad=""
+while IFS='|' read -r a want; do
+	got=$(px_got two "$a")
+	case $got in
+	"$want"|"unknown "*) ;;
+	*) bad="$bad $a:$got" ;;
+	esac
+done <<EOF
+$PXCASES
+EOF
+if [ -z "$bad" ]; then
+	ok "socks: px1 killed mid-run: no wrong verdict ($(grep -c 'moved to proxy' "$W/px-two.out") results moved to px2)"
+else
+	not_ok "socks: px1 killed mid-run: no wrong verdict" "$bad"
+fi
 
 # --- a table for docs/interop.md ------------------------------------------
 TBL=$TOP/build/test-logs/interop-table.md

@@ -22,7 +22,9 @@
 	T(cachefile) \
 	T(dmarc_walk) \
 	T(dmarc_psd) \
-	T(timer_heap)
+	T(timer_heap) \
+	T(socks) \
+	T(proxy)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
