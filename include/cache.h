@@ -47,6 +47,15 @@ const struct cache_ent *cache_get(const char *key, size_t len, int64_t now);
 void	cache_put(const char *key, size_t len, const struct result *res,
 	    int64_t now, int64_t ttl_ms);
 
+/*
+ * How long to keep res: positive (deliverable, risky), negative
+ * (undeliverable; never a syntax failure) or temporary (unknown; never
+ * interrupted) seconds, in ms; 0: not at all.  serve and runs over a
+ * list (--cache-file) share it.
+ */
+int64_t	cache_ttl(const struct result *res, uint32_t pos_s, uint32_t neg_s,
+	    uint32_t tmp_s);
+
 /* drop everything (SIGHUP) */
 void	cache_clear(void);
 

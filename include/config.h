@@ -98,6 +98,12 @@ struct config {
 	uint8_t		 act[4];	/* per verdict: ACT_* */
 	int		 syslog;
 	uint32_t	 stats_s;	/* log counters every n s, 0 never */
+
+	/* long runs (probe): progress, resume, passes over a file */
+	uint32_t	 progress_s;	/* --progress[=N]; 0 off */
+	const char	*resume;	/* --resume FILE */
+	int		 resume_keep_unknown;
+	uint32_t	 passes;	/* --passes N; 0: chosen (feed.h) */
 };
 
 /* what serve answers Postfix for a verdict */

@@ -21,6 +21,7 @@
 #include "cache.h"
 #include "result.h"
 #include "util.h"
+#include "verdict.h"
 
 static struct cache_ent	*ents;
 static uint32_t		*heads;
@@ -158,6 +159,22 @@ cache_put(const char *key, size_t len, const struct result *res,
 	copy_text(e->text, sizeof(e->text), res->text[0] != '\0' ?
 	    res->text : res->detail);
 	copy_text(e->mx, sizeof(e->mx), res->mx);
+}
+
+/* see cache.h */
+int64_t
+cache_ttl(const struct result *r, uint32_t pos_s, uint32_t neg_s,
+    uint32_t tmp_s)
+{
+	switch (r->verdict) {
+	case V_DELIVERABLE:
+	case V_RISKY:
+		return (int64_t)pos_s * 1000;
+	case V_UNDELIVERABLE:
+		return r->reason == R_SYNTAX ? 0 : (int64_t)neg_s * 1000;
+	default:
+		return r->reason == R_INTERRUPTED ? 0 : (int64_t)tmp_s * 1000;
+	}
 }
 
 /* see cache.h */

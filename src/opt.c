@@ -41,11 +41,13 @@ struct opt {
 	const char	*help;
 };
 
-static opt_fn set_action, set_octal, set_shard;
+static opt_fn set_action, set_octal, set_shard, set_progress;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
 #define F(field) offsetof(struct config, field)
+
+static int	optional_value(const struct opt *o);
 
 static const struct opt opts[] = {
 	{ "file", 'f', OK_STR, F(file), 0, 0, NULL, "FILE",
@@ -163,6 +165,16 @@ static const struct opt opts[] = {
 	    "serve: log to syslog (/dev/log) instead of stderr" },
 	{ "stats", 0, OK_U32, F(stats_s), 0, 86400, NULL, "SECONDS",
 	    "serve: log the counters this often (default never)" },
+	{ "progress", 0, OK_FN, 0, 1, 86400, set_progress, "[=N]",
+	    "progress on stderr: redrawn on a terminal, else every N s "
+	    "(default 10)" },
+	{ "resume", 0, OK_STR, F(resume), 0, 0, NULL, "FILE",
+	    "skip addresses with a final result in FILE (an earlier output)" },
+	{ "resume-keep-unknown", 0, OK_FLAG, F(resume_keep_unknown), 1, 0,
+	    NULL, NULL, "--resume: do not ask again greylisted, timeout, ... "
+	    "unknowns" },
+	{ "passes", 0, OK_U32, F(passes), 0, 64, NULL, "N",
+	    "read a regular file in N passes by domain (default 0: chosen)" },
 	{ "shard", 0, OK_FN, 0, 0, 0, set_shard, "K/N",
 	    "only the addresses whose domain falls in shard K of 0..N-1" },
 	{ "seed", 0, OK_FN, 0, 0, 0, set_seed, "N",
@@ -403,7 +415,9 @@ show_help(struct config *c, const struct opt *o, const char *v)
 		}
 		buf_adds(&b, opts[i].name);
 		if (opts[i].arg != NULL) {
-			buf_addc(&b, ' ');
+			if (!optional_value(&opts[i])) {
+				buf_addc(&b, ' ');
+			}
 			buf_adds(&b, opts[i].arg);
 		}
 		do {
@@ -461,10 +475,18 @@ find_short(char letter)
 	return NULL;
 }
 
+/* "--name[=VALUE]": the value only after "=" */
+static int
+optional_value(const struct opt *o)
+{
+	return o->arg != NULL && o->arg[0] == '[';
+}
+
 static int
 takes_value(const struct opt *o)
 {
-	return o->kind == OK_U32 || o->kind == OK_STR || o->arg != NULL;
+	return o->kind == OK_U32 || o->kind == OK_STR ||
+	    (o->arg != NULL && !optional_value(o));
 }
 
 static void
@@ -542,6 +564,19 @@ backend_port(struct config *c)
 	c->backend = host;
 }
 
+/* --progress[=N]: N seconds between plain lines when not a terminal */
+static void
+set_progress(struct config *c, const struct opt *o, const char *v)
+{
+	uint64_t	 u = 10;
+
+	if (v != NULL && parse_u64(v, o->min, o->max, &u) != 0) {
+		die(EXIT_USAGE, "--progress: want seconds in 1..86400, not \"",
+		    v, "\"", NULL);
+	}
+	c->progress_s = (uint32_t)u;
+}
+
 static void
 check(struct config *c)
 {
@@ -603,10 +638,18 @@ check(struct config *c)
 		if (c->backend != NULL) {
 			backend_port(c);
 		}
+		if (c->resume != NULL || c->progress_s != 0) {
+			die(EXIT_USAGE, "--resume and --progress are for runs "
+			    "over a list, not \"mxprobe serve\"", NULL);
+		}
 	} else if (c->policy != NULL || c->lines != NULL ||
-	    c->backend != NULL || c->cache_file != NULL) {
-		die(EXIT_USAGE, "--policy, --lines, --backend and --cache-file "
+	    c->backend != NULL) {
+		die(EXIT_USAGE, "--policy, --lines and --backend "
 		    "are for \"mxprobe serve\"", NULL);
+	}
+	if (c->resume_keep_unknown && c->resume == NULL) {
+		die(EXIT_USAGE, "--resume-keep-unknown needs --resume FILE",
+		    NULL);
 	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
@@ -655,7 +698,7 @@ opt_parse(struct config *c, int argc, char **argv)
 				    " (see --help)", NULL);
 			}
 			if (eq != NULL) {
-				if (!takes_value(o)) {
+				if (!takes_value(o) && !optional_value(o)) {
 					die(EXIT_USAGE, "--", o->name,
 					    " takes no value", NULL);
 				}

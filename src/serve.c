@@ -326,17 +326,7 @@ answer(struct client *c, const struct result *r)
 static int64_t
 ttl_for(const struct result *r)
 {
-	switch (r->verdict) {
-	case V_DELIVERABLE:
-	case V_RISKY:
-		return (int64_t)cfg->ttl_pos_s * 1000;
-	case V_UNDELIVERABLE:
-		return r->reason == R_SYNTAX ? 0 : (int64_t)cfg->ttl_neg_s *
-		    1000;
-	default:
-		return r->reason == R_INTERRUPTED ? 0 :
-		    (int64_t)cfg->ttl_tmp_s * 1000;
-	}
+	return cache_ttl(r, cfg->ttl_pos_s, cfg->ttl_neg_s, cfg->ttl_tmp_s);
 }
 
 /* the engine's result for a client's address */
