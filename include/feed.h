@@ -25,6 +25,7 @@
 #ifndef MXP_FEED_H
 #define MXP_FEED_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -69,6 +70,12 @@ void	feed_cache_fill(struct result *res, const struct cache_ent *e,
 	    const struct addr *a);
 void	feed_learn(const struct result *res);
 void	feed_save(int now);
+
+/*
+ * May more lines of this domain (as probed) still come?  Not once its
+ * pass is over: a session to it need not linger for more.
+ */
+int	feed_more(const char *domain, size_t n);
 
 /* lines to answer (0: not known), passes, lines --resume skipped */
 uint64_t feed_total(void);

@@ -1048,7 +1048,8 @@ on_retry(void *arg)
 int
 eng_may_linger(const struct dom *d)
 {
-	return !stopping && (!in_eof || held != NULL || d->qhead != NULL);
+	return !stopping && ((!in_eof && feed_more(d->name,
+	    strlen(d->name))) || held != NULL || d->qhead != NULL);
 }
 
 /* see engine.h */

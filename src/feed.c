@@ -272,6 +272,16 @@ feed_next(struct input *in, struct input_line *l, struct addr *a,
 }
 
 /* see feed.h */
+int
+feed_more(const char *domain, size_t n)
+{
+	if (passes <= 1 || rest) {
+		return 1;
+	}
+	return pass_of(res_fnv1a(domain, n, 1)) == pass;
+}
+
+/* see feed.h */
 void
 feed_rest(struct input *in)
 {
