@@ -137,12 +137,14 @@ survey(struct input *in)
 	}
 	doms = k < EST_BITS / 2 ? estimate(k, EST_BITS) : (uint64_t)-1 / 4;
 	q = cfg->queue;
+	if (cfg->ordered || cfg->mode != MODE_PROBE) {
+		return;		/* input order, or no SMTP: one pass */
+	}
 	if (cfg->passes > 0) {
 		passes = cfg->passes;
 		return;
 	}
-	if (cfg->ordered || cfg->mode != MODE_PROBE || changes <= 2 * doms +
-	    16 || lines <= q) {
+	if (changes <= 2 * doms + 16 || lines <= q) {
 		return;		/* grouped, or it all fits: one pass */
 	}
 	p = doms < (uint64_t)-1 / 64 ? (doms * cfg->rcpt_per_session + q - 1) /
@@ -178,6 +180,10 @@ feed_init(const struct config *c, struct input *in, int reg)
 	}
 	if (!reg) {
 		return;
+	}
+	if (c->progress_s == 0 && (c->mode != MODE_PROBE || c->passes == 1 ||
+	    c->ordered)) {
+		return;		/* nothing to count, no passes to choose */
 	}
 	if (in->fd >= 0) {
 		survey(in);

@@ -171,6 +171,25 @@ upto(const char *s, size_t n, size_t *i, char sep)
 	return *i - b;
 }
 
+/*
+ * After the key "prefix" (from the previous value's closing quote on),
+ * a verdict or reason token; its index, or -1.  *i ends on the closing
+ * quote of the value.
+ */
+static int
+json_token(const char *s, size_t n, size_t *i, const char *prefix,
+    int verdicts)
+{
+	size_t	 b, pl = strlen(prefix);
+
+	if (n - *i < pl || memcmp(s + *i, prefix, pl) != 0) {
+		return -1;
+	}
+	*i += pl;
+	b = *i;
+	return token_of(s + b, upto(s, n, i, '"'), verdicts);
+}
+
 static int
 is_final(int v, int r, int keep_unknown)
 {
@@ -215,22 +234,8 @@ resume_parse(const char *s, size_t n, int keep_unknown, char *key,
 		}
 		/* json_string ate the closing quote: step back onto it */
 		i--;
-		if (n - i < sizeof(jv) - 1 ||
-		    memcmp(s + i, jv, sizeof(jv) - 1) != 0) {
-			return 0;
-		}
-		i += sizeof(jv) - 1;
-		b = i;
-		vl = upto(s, n, &i, '"');
-		v = token_of(s + b, vl, 1);
-		if (n - i < sizeof(jr) - 1 ||
-		    memcmp(s + i, jr, sizeof(jr) - 1) != 0) {
-			return 0;
-		}
-		i += sizeof(jr) - 1;
-		b = i;
-		rl = upto(s, n, &i, '"');
-		r = token_of(s + b, rl, 0);
+		v = json_token(s, n, &i, jv, 1);
+		r = v < 0 ? -1 : json_token(s, n, &i, jr, 0);
 	} else {
 		char	 q[RES_ADDR_MAX + 8];
 		size_t	 ql = 0;
