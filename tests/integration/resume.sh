@@ -157,7 +157,7 @@ P="--dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private --dns-timeout 1 --d
 mxp --syntax-only --shard 1/3 -f "$T/s/list.txt"
 cut -f1 "$T/out" | sort >"$T/shard1"
 : >"$T/res"
-$MXPROBE $P --shard 1/3 --concurrency 2 -f "$T/s/list.txt" >>"$T/res" 2>"$T/err" &
+$MXPROBE $P --shard 1/3 --concurrency 2 --queue 10 -f "$T/s/list.txt" >>"$T/res" 2>"$T/err" &
 p=$!
 wait_lines "$T/res" 1 $p
 kill -TERM $p 2>/dev/null || true
