@@ -72,7 +72,7 @@ for v in deliverable undeliverable risky unknown; do
 done
 want=$(awk -F'\t' '$3 == "mailbox_missing"' "$T/out" | wc -l | tr -d ' ')
 check "summary: per reason (mailbox_missing $want)" \
-    sh -c "echo '$s' | grep -q 'mailbox_missing $want[,)]'"
+    sh -c "echo '$s' | grep -q 'mailbox_missing ${want}[,)]'"
 check "summary: total $n" sh -c "echo '$s' | grep -q 'summary: $n results'"
 check "summary: sessions and round trips" \
     sh -c "echo '$s' | grep -q 'sessions [1-9][0-9]*, round trips [1-9]'"
