@@ -27,7 +27,7 @@ export MXPROBE T L N DNSPORT SMTPPORT
 cat >"$T/worker.sh" <<'EOF'
 k=$1
 $MXPROBE --dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private \
-    --dns-timeout 1 --dns-tries 1 --helo probe.test --concurrency 4 \
+    --helo probe.test --concurrency 4 \
     --shard $k/$N --cache-file "$T/cache.$k" --cache 1000 \
     --resume "$T/out.$k" -f "$L" >>"$T/out.$k" 2>>"$T/err.$k" &
 echo $! >"$T/pid.$k.tmp" && mv "$T/pid.$k.tmp" "$T/pid.$k"
