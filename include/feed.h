@@ -16,9 +16,12 @@
  * count the lines to answer (for --progress), estimate the number of
  * domains (a fixed bitmap, linear counting) and see whether the list is
  * grouped by domain; --passes 0 (the default) chooses the number of
- * passes from that, the --queue size and --rcpt-per-session:
- * ceil(domains * rcpt / queue), at most ceil(lines / queue) and
- * FEED_PASSES_MAX, and 1 when grouped, --order input, or not a file.
+ * passes from that and the --queue size: a pass is about half a queue,
+ * ceil(2 * lines / queue), at most the domains and FEED_PASSES_MAX; 1
+ * when grouped, when it all fits, with --order input, or not a file.
+ * A pass starts only when the queue has room for three quarters of it
+ * (feed_set_room()), so that its domains' addresses are admitted
+ * together.
  * From a pipe it reads once, as it comes, and says once on stderr when
  * the list is visibly not grouped by domain.
  */
@@ -33,7 +36,7 @@
 #include "input.h"
 #include "ring.h"
 
-#define FEED_PASSES_MAX	64
+#define FEED_PASSES_MAX	1024
 
 /*
  * Set up for in (regular: a seekable file or the arguments).  Exits on a
@@ -41,9 +44,14 @@
  */
 void	feed_init(const struct config *cfg, struct input *in, int regular);
 
+/* free places in the admission queue (the engine's items) */
+typedef unsigned feed_room_fn(void);
+void	feed_set_room(feed_room_fn *fn);
+
 /*
  * The next line to answer: INPUT_LINE with *e the parse result (and *a
- * the address when ADDR_OK), or INPUT_AGAIN (a pipe: poll first),
+ * the address when ADDR_OK), or INPUT_AGAIN (a pipe: poll first; a
+ * file: the next pass waits for room in the queue),
  * INPUT_EOF after the last pass, INPUT_ERROR.
  */
 enum input_rc feed_next(struct input *in, struct input_line *l,

@@ -1432,6 +1432,13 @@ eng_prog(struct prog_eng *st)
 	    next - loop_now() : 0;
 }
 
+/* feed.h: free items, so that a pass starts when it fits */
+static unsigned
+eng_room(void)
+{
+	return (unsigned)(nitems - items_used);
+}
+
 /* --progress redraws, --cache-file saves: how often to look */
 static int64_t
 tick_period(void)
@@ -1599,6 +1606,7 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 
 	in_reg = in->fd < 0 || is_regular(in->fd);
 	feed_init(c, in, in_reg);
+	feed_set_room(eng_room);
 	prog_init(c, feed_total(), 0);
 	timer_init(&tick, on_tick, NULL);
 	if (prog_period() > 0 || c->cache_file != NULL) {

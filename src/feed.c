@@ -26,6 +26,8 @@
 static const struct config *cfg;
 static int		 regular, rest, rest_all;
 static unsigned		 passes = 1, pass, rest_pass;
+static uint64_t		 pass_lines;	/* lines expected per pass */
+static feed_room_fn	*room;
 static uint64_t		 total, skipped, hint_seen, hint_changes;
 static uint32_t		 hint_last;
 static int		 hinted;
@@ -141,19 +143,34 @@ survey(struct input *in)
 		return;		/* input order, or no SMTP: one pass */
 	}
 	if (cfg->passes > 0) {
-		passes = cfg->passes;
-		return;
-	}
-	if (changes <= 2 * doms + 16 || lines <= q) {
+		p = cfg->passes;
+	} else if (changes <= 2 * doms + 16 || lines <= q) {
 		return;		/* grouped, or it all fits: one pass */
-	}
-	p = doms < (uint64_t)-1 / 64 ? (doms * cfg->rcpt_per_session + q - 1) /
-	    q : FEED_PASSES_MAX;
-	if (p > (lines + q - 1) / q) {
-		p = (lines + q - 1) / q;
+	} else {
+		/*
+		 * A pass fills half the queue: its domains' addresses all
+		 * in progress together, with room left for the slow ones of
+		 * the pass before (greylisted, dead hosts).  More passes
+		 * than domains would be empty.
+		 */
+		p = (2 * lines + q - 1) / q;
+		if (p > doms) {
+			p = doms;
+		}
 	}
 	passes = p < 1 ? 1 : p > FEED_PASSES_MAX ? FEED_PASSES_MAX :
 	    (unsigned)p;
+	pass_lines = (lines + passes - 1) / passes;
+	if (pass_lines > q) {
+		pass_lines = q;
+	}
+}
+
+/* see feed.h */
+void
+feed_set_room(feed_room_fn *fn)
+{
+	room = fn;
 }
 
 /* see feed.h */
@@ -245,6 +262,21 @@ feed_next(struct input *in, struct input_line *l, struct addr *a,
 		}
 		if (rc == INPUT_EOF && regular && in->fd >= 0) {
 			if (!rest && pass + 1 < passes) {
+				if (room != NULL && room() < pass_lines * 3 / 4) {
+					/*
+					 * The next pass when most of it fits:
+					 * its domains' addresses then arrive
+					 * together.  Waiting for all of it
+					 * would idle sessions on the slowest
+					 * addresses of this pass (measured on
+					 * 20,000 addresses over 400 domains:
+					 * all 1.14x the round-trip bound and
+					 * 36 s, three quarters 1.22x and 32 s,
+					 * half 1.28x and 28 s; one pass 5.8x
+					 * and 31 s).
+					 */
+					return INPUT_AGAIN;
+				}
 				pass++;
 			} else if (rest && !rest_all && rest_pass + 1 <
 			    passes) {

@@ -173,7 +173,7 @@ static const struct opt opts[] = {
 	{ "resume-keep-unknown", 0, OK_FLAG, F(resume_keep_unknown), 1, 0,
 	    NULL, NULL, "--resume: do not ask again greylisted, timeout, ... "
 	    "unknowns" },
-	{ "passes", 0, OK_U32, F(passes), 0, 64, NULL, "N",
+	{ "passes", 0, OK_U32, F(passes), 0, 1024, NULL, "N",
 	    "read a regular file in N passes by domain (default 0: chosen)" },
 	{ "shard", 0, OK_FN, 0, 0, 0, set_shard, "K/N",
 	    "only the addresses whose domain falls in shard K of 0..N-1" },
