@@ -19,9 +19,9 @@
  * passes from that and the --queue size: a pass is about half a queue,
  * ceil(2 * lines / queue), at most the domains and FEED_PASSES_MAX; 1
  * when grouped, when it all fits, with --order input, or not a file.
- * A pass starts only when the queue has room for three quarters of it
+ * A pass starts only when the queue has room for half of it
  * (feed_set_room()), so that its domains' addresses are admitted
- * together.
+ * mostly together.
  * From a pipe it reads once, as it comes, and says once on stderr when
  * the list is visibly not grouped by domain.
  */

@@ -262,18 +262,22 @@ feed_next(struct input *in, struct input_line *l, struct addr *a,
 		}
 		if (rc == INPUT_EOF && regular && in->fd >= 0) {
 			if (!rest && pass + 1 < passes) {
-				if (room != NULL && room() < pass_lines * 3 / 4) {
+				if (room != NULL && room() < pass_lines / 2) {
 					/*
-					 * The next pass when most of it fits:
+					 * The next pass when half of it fits:
 					 * its domains' addresses then arrive
-					 * together.  Waiting for all of it
-					 * would idle sessions on the slowest
-					 * addresses of this pass (measured on
-					 * 20,000 addresses over 400 domains:
-					 * all 1.14x the round-trip bound and
-					 * 36 s, three quarters 1.22x and 32 s,
-					 * half 1.28x and 28 s; one pass 5.8x
-					 * and 31 s).
+					 * mostly together.  Waiting for more
+					 * idles sessions on the slowest
+					 * addresses of this pass.  Measured,
+					 * round trips over the lower bound and
+					 * wall time: 20,000 addresses over 400
+					 * domains: all 1.14x 36 s, three
+					 * quarters 1.22x 32 s, half 1.28x
+					 * 28 s, not waiting 1.96x 25 s, one
+					 * pass 5.8x 31 s; the large bench:
+					 * three quarters 1.26x 258 s, half
+					 * 1.28x 217 s, not waiting 2.67x
+					 * 131 s, one pass 17.4x 188 s.
 					 */
 					return INPUT_AGAIN;
 				}
