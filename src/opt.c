@@ -134,7 +134,7 @@ static const struct opt opts[] = {
 	{ "backend", 0, OK_STR, F(backend), 0, 0, NULL, "HOST[:PORT]",
 	    "serve: ask this mail server instead of each domain's MX" },
 	{ "cache", 0, OK_U32, F(cache), 0, 1u << 22, NULL, "N",
-	    "serve: results kept (default 1024)" },
+	    "results kept in the result cache (default 1024)" },
 	{ "ttl-positive", 0, OK_U32, F(ttl_pos_s), 0, 86400 * 365, NULL,
 	    "SECONDS", "serve: keep deliverable/risky results (default 7 days)" },
 	{ "ttl-negative", 0, OK_U32, F(ttl_neg_s), 0, 86400 * 365, NULL,
