@@ -60,7 +60,8 @@ uint64_t cache_misses(void);
  * TTLs of the three kinds in ms (default: serve's defaults), and the
  * TTL for a result: positive (deliverable, risky), negative
  * (undeliverable; 0 for syntax errors), temporary (unknown; 0 for an
- * interrupted probe).  0 means "do not cache".
+ * interrupted probe).  0 means "do not cache".  serve and runs over a
+ * list (--cache-file) share them.
  */
 void	cache_ttls(int64_t pos_ms, int64_t neg_ms, int64_t tmp_ms);
 int64_t	cache_ttl_for(const struct result *r);

@@ -116,6 +116,11 @@ struct config {
 	/* selfcheck: DNSBL zones (none: the defaults in selfcheck.c) */
 	const char	*dnsbl[CFG_DNSBL_MAX];
 	int		 ndnsbl;
+	/* long runs (probe): progress, resume, passes over a file */
+	uint32_t	 progress_s;	/* --progress[=N]; 0 off */
+	const char	*resume;	/* --resume FILE */
+	int		 resume_keep_unknown;
+	uint32_t	 passes;	/* --passes N; 0: chosen (feed.h) */
 };
 
 /* what serve answers Postfix for a verdict */

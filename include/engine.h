@@ -146,6 +146,10 @@ unsigned eng_in_flight(void);
 /* give every address in progress its result now (reason, detail) */
 void	eng_abort(enum reason r, const char *detail);
 
+/* the counters of --progress and the summary (progress.h) */
+struct prog_eng;
+void	eng_prog(struct prog_eng *st);
+
 /* for the session module */
 struct sess;
 const struct config *eng_cfg(void);

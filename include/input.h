@@ -65,4 +65,10 @@ enum input_rc	input_next(struct input *in, struct input_line *line);
 /* one read(); 1 data, 0 EOF, -1 error (EAGAIN/EINTR count as data) */
 int		input_fill(struct input *in);
 
+/*
+ * A regular file: back to its first line (lseek), line numbers from 1
+ * again; 0, or -1 with errno (not seekable).
+ */
+int		input_rewind(struct input *in);
+
 #endif

@@ -52,6 +52,7 @@ struct res_tls {
 #define RES_F_ROLE	0x01	/* role account: postmaster@, info@, ... */
 #define RES_F_CUT	0x02	/* addr holds only the start of the input */
 #define RES_F_DUP	0x04	/* same address seen earlier in the input */
+#define RES_F_CACHED	0x08	/* answered from the result cache */
 
 struct result {
 	uint64_t	seq;

@@ -15,6 +15,7 @@
 #define MXP_SESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine.h"
 
@@ -42,6 +43,9 @@ struct dom *sess_dom(const struct sess *s);
 
 /* sessions open */
 unsigned sess_active(void);
+
+/* command writes sent whole so far (round trips, less the connects) */
+uint64_t sess_writes(void);
 
 /* end every open session now: each reports its items with fail */
 void	sess_abort_all(const struct fact *fail);

@@ -32,6 +32,8 @@
 #include "engine.h"
 #include "features.h"
 #include "proxy.h"
+#include "feed.h"
+#include "progress.h"
 #include "result.h"
 #include "sess.h"
 #include "util.h"
@@ -88,6 +90,8 @@ static int		 stopping, write_failed, read_failed;
 static int		 worst;
 static char		 helo_name[256];
 static uint64_t		 rng_state;
+static uint64_t		 nsessions;	/* opened, for the summary */
+static struct timer	 tick;		/* --progress, --cache-file saves */
 
 static struct {
 	uint8_t	 family;
@@ -955,6 +959,7 @@ kick(struct dom *d)
 		}
 		n = eng_take_batch(d, batch, RCPT_MAX, SESS_TX_CAP, &ca,
 		    ca_local, sizeof(ca_local));
+		nsessions++;
 		sess_start(s, d, batch, n, ca, ca_local);
 	}
 }
@@ -1047,7 +1052,8 @@ on_retry(void *arg)
 int
 eng_may_linger(const struct dom *d)
 {
-	return !stopping && (!in_eof || held != NULL || d->qhead != NULL);
+	return !stopping && ((!in_eof && feed_more(d->name,
+	    strlen(d->name))) || held != NULL || d->qhead != NULL);
 }
 
 /* see engine.h */
@@ -1200,6 +1206,8 @@ admit(void)
 	enum input_rc		 rc;
 	unsigned		 n = 0;
 	uint64_t		 seq;
+	const struct cache_ent	*ce;
+	struct result		*res;
 
 	while (!stopping) {
 		if (held != NULL) {
@@ -1213,16 +1221,9 @@ admit(void)
 		if (in_eof || !ring_room(ring) || !ITEM_ROOM()) {
 			break;
 		}
-		rc = input_next(in, &l);
+		rc = feed_next(in, &l, &a, &e);
 		if (rc == INPUT_AGAIN) {
-			if (!in_reg) {
-				break;		/* poll() says when */
-			}
-			if (input_fill(in) < 0) {
-				rc = INPUT_ERROR;
-			} else {
-				continue;
-			}
+			break;			/* poll() says when */
 		}
 		if (rc == INPUT_EOF || rc == INPUT_ERROR) {
 			if (rc == INPUT_ERROR) {
@@ -1232,15 +1233,18 @@ admit(void)
 			in_eof = 1;
 			break;
 		}
-		e = l.too_long ? ADDR_E_TOO_LONG : addr_parse(l.s, l.len, &a);
-		if (cfg->shard_n > 1 && !res_shard_mine(cfg->shard_k,
-		    cfg->shard_n, e == ADDR_OK ? &a : NULL, l.s, l.len)) {
-			continue;	/* another shard's address */
-		}
 		seq = ring_admit(ring);
 		n++;
 		if (e != ADDR_OK) {
 			result_syntax(seq, &l, e);
+			continue;
+		}
+		if ((ce = feed_cache_get(&a)) != NULL) {
+			/* --cache-file: answered by an earlier run */
+			res = slot_get(seq);
+			res_input(res, &l);
+			feed_cache_fill(res, ce, &a);
+			slot_put(res);
 			continue;
 		}
 		held = item_new(seq, &l, &a);
@@ -1274,6 +1278,8 @@ pump(void)
 		if (res->verdict > worst) {
 			worst = res->verdict;
 		}
+		prog_result(res);
+		feed_learn(res);
 		ring_pop(ring);
 		n++;
 	}
@@ -1381,16 +1387,12 @@ interrupt(void)
 		held = NULL;
 	}
 	MXP_ASSERT(items_used == 0);
+	feed_rest(in);
 	while (!in_eof && (in_reg || in->fd < 0) && !write_failed) {
-		enum input_rc rc = input_next(in, &l);
+		struct addr	 a;
+		enum addr_err	 e;
+		enum input_rc	 rc = feed_next(in, &l, &a, &e);
 
-		if (rc == INPUT_AGAIN) {
-			if (input_fill(in) <= 0) {
-				rc = INPUT_EOF;
-			} else {
-				continue;
-			}
-		}
 		if (rc != INPUT_LINE) {
 			break;
 		}
@@ -1410,6 +1412,55 @@ interrupt(void)
 		}
 	}
 	in_eof = 1;
+}
+
+/* see engine.h */
+void
+eng_prog(struct prog_eng *st)
+{
+	size_t		 i;
+	int64_t		 next = INT64_MAX;
+
+	memset(st, 0, sizeof(*st));
+	st->sessions = nsessions;
+	st->round_trips = nsessions + sess_writes();
+	st->open = sess_active();
+	for (i = 0; i < items_hw; i++) {
+		st->retry_wait += items[i].state == ITEM_RETRY;
+	}
+	for (i = 0; i < doms_used; i++) {
+		if (timer_armed(&doms[i].retry) && doms[i].retry.when < next) {
+			next = doms[i].retry.when;
+		}
+	}
+	st->retry_next = next == INT64_MAX ? -1 : next > loop_now() ?
+	    next - loop_now() : 0;
+}
+
+/* feed.h: free items, so that a pass starts when it fits */
+static unsigned
+eng_room(void)
+{
+	return (unsigned)(nitems - items_used);
+}
+
+/* --progress redraws, --cache-file saves: how often to look */
+static int64_t
+tick_period(void)
+{
+	return prog_period() > 0 ? prog_period() : 1000;
+}
+
+static void
+on_tick(void *arg)
+{
+	struct prog_eng	 st;
+
+	(void)arg;
+	eng_prog(&st);
+	prog_tick(&st);
+	feed_save(0);
+	timer_set(&tick, loop_now() + tick_period());
 }
 
 static int
@@ -1671,6 +1722,22 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 	eng_setup(c, 2, NULL);
 
 	in_reg = in->fd < 0 || is_regular(in->fd);
+	feed_init(c, in, in_reg);
+	feed_set_room(eng_room);
+	prog_init(c, feed_total(), 0);
+	timer_init(&tick, on_tick, NULL);
+	if (prog_period() > 0 || c->cache_file != NULL) {
+		timer_set(&tick, loop_now() + tick_period());
+	}
+	if (c->verbose && feed_passes() > 1) {
+		char		 t[16];
+		struct buf	 b;
+
+		buf_init(&b, t, sizeof(t) - 1);
+		buf_addu(&b, feed_passes());
+		msg("the list interleaves its domains: reading it in ",
+		    buf_nul(&b), " passes", NULL);
+	}
 	if (!in_reg) {
 		in_h = loop_add(in->fd, 0, on_in, NULL);
 	}
@@ -1713,6 +1780,14 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 			die(EXIT_INTERNAL, "poll: ", strerror(errno), NULL);
 		}
 	}
+	timer_stop(&tick);
+	{
+		struct prog_eng	 st;
+
+		eng_prog(&st);
+		prog_end(&st, feed_skipped());
+	}
+	feed_save(1);
 	free(items);
 	free(doms);
 	free(htab);

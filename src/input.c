@@ -184,3 +184,19 @@ input_fill(struct input *in)
 	in->len += (size_t)r;
 	return 1;
 }
+
+/* see input.h */
+int
+input_rewind(struct input *in)
+{
+	if (in->fd < 0 || lseek(in->fd, 0, SEEK_SET) != 0) {
+		return -1;
+	}
+	in->lineno = 0;
+	in->eof = 0;
+	in->err = 0;
+	in->skipping = 0;
+	in->skipped = 0;
+	in->off = in->len = 0;
+	return 0;
+}

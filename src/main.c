@@ -15,14 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
 #include "engine.h"
 #include "features.h"
+#include "feed.h"
 #include "input.h"
 #include "out.h"
+#include "progress.h"
+#include "resume.h"
 #include "result.h"
 #if MXP_AUDIT
 #include "audit.h"
@@ -77,9 +81,18 @@ drain(struct ring *ring, struct out *out, int *worst, int block)
 		if (res->verdict > *worst) {
 			*worst = res->verdict;
 		}
+		prog_result(res);
 		ring_pop(ring);
 	}
 	return block ? out_flush(out, 1) : 0;
+}
+
+static int
+is_regular(int fd)
+{
+	struct stat	 st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* --syntax-only: a straight loop, no event loop needed */
@@ -92,13 +105,19 @@ run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
 	struct addr		 a;
 	enum addr_err		 e;
 	enum input_rc		 rc;
+	unsigned		 k = 0;
 
+	(void)cfg;
 	for (;;) {
 		if (got_signal) {
 			return 0;
 		}
-		rc = input_next(in, &line);
+		if ((++k & 1023) == 0) {
+			prog_tick(NULL);
+		}
+		rc = feed_next(in, &line, &a, &e);
 		if (rc == INPUT_AGAIN) {
+			/* a pipe: block in read() here, no loop to poll */
 			if (input_fill(in) < 0) {
 				rc = INPUT_ERROR;
 			} else {
@@ -111,13 +130,6 @@ run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
 		if (rc == INPUT_ERROR) {
 			msg("reading input: ", strerror(in->err), NULL);
 			return -1;
-		}
-		e = line.too_long ? ADDR_E_TOO_LONG :
-		    addr_parse(line.s, line.len, &a);
-		if (cfg->shard_n > 1 && !res_shard_mine(cfg->shard_k,
-		    cfg->shard_n, e == ADDR_OK ? &a : NULL, line.s,
-		    line.len)) {
-			continue;
 		}
 		if ((!ring_room(ring) || ring_full(ring)) &&
 		    drain(ring, out, worst, 0) != 0) {
@@ -136,6 +148,47 @@ run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
 			    "needs SMTPUTF8" : NULL);
 		}
 		ring_commit(ring, res);
+	}
+}
+
+/*
+ * --resume FILE: read what it answered.  When the results go to FILE
+ * itself (mxprobe --resume FILE ... >> FILE), a line torn by a kill is
+ * cut off first so the next result starts a line, and CSV gets no second
+ * header.  FILE as the output without O_APPEND would be overwritten from
+ * its start: refused.
+ */
+static void
+resume_open(const struct config *cfg, struct out *out)
+{
+	struct stat	 st, so;
+	off_t		 good;
+	uint64_t	 lines;
+	int		 fl;
+
+	if (cfg->resume == NULL) {
+		return;
+	}
+	if (resume_load(cfg->resume, cfg->resume_keep_unknown, &good,
+	    &lines) != 0) {
+		die(EXIT_USAGE, "--resume ", cfg->resume, ": ", strerror(errno),
+		    NULL);
+	}
+	if (stat(cfg->resume, &st) != 0 || fstat(1, &so) != 0 ||
+	    st.st_dev != so.st_dev || st.st_ino != so.st_ino) {
+		return;
+	}
+	fl = fcntl(1, F_GETFL);
+	if (fl < 0 || !(fl & O_APPEND)) {
+		die(EXIT_USAGE, "--resume ", cfg->resume, " is also the output: "
+		    "append to it (>> FILE), or it is overwritten", NULL);
+	}
+	if (st.st_size > good && ftruncate(1, good) != 0) {
+		die(EXIT_IOERR, "--resume ", cfg->resume, ": cannot cut its "
+		    "torn last line: ", strerror(errno), NULL);
+	}
+	if (good > 0 && cfg->fmt == OUT_CSV) {
+		out->len = 0;	/* the header is there already */
 	}
 }
 
@@ -324,6 +377,7 @@ main(int argc, char **argv)
 	    ring_init(&ring, cfg.ring, cfg.ordered) != 0) {
 		die(EXIT_INTERNAL, "out of memory", NULL);
 	}
+	resume_open(&cfg, &out);
 
 #if MXP_AUDIT
 	if (cfg.mode == MODE_AUDIT) {
@@ -342,17 +396,22 @@ main(int argc, char **argv)
 		fit_fds(&cfg);
 		worst = eng_run(&cfg, &in, &ring, &out);
 		stop_tls(&cfg);
+		resume_free();
 		ring_free(&ring);
 		out_free(&out);
 		input_close(&in);
 		fd_check();
 		return worst;
 	}
+	feed_init(&cfg, &in, in.fd < 0 || is_regular(in.fd));
+	prog_init(&cfg, feed_total(), 0);
 	failed = run_syntax(&cfg, &in, &ring, &out, &worst) != 0;
 	if (drain(&ring, &out, &worst, 1) != 0) {
 		msg("writing results: ", strerror(out.err), NULL);
 		failed = 1;
 	}
+	prog_end(NULL, feed_skipped());
+	resume_free();
 	/* pools live as long as the process; freed for leak checkers */
 	ring_free(&ring);
 	out_free(&out);

@@ -41,11 +41,14 @@ struct opt {
 	const char	*help;
 };
 
-static opt_fn set_action, set_octal, set_shard, add_proxy, add_dnsbl;
+static opt_fn set_action, set_octal, set_shard, add_proxy, add_dnsbl,
+    set_progress;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
 #define F(field) offsetof(struct config, field)
+
+static int	optional_value(const struct opt *o);
 
 static const struct opt opts[] = {
 	{ "file", 'f', OK_STR, F(file), 0, 0, NULL, "FILE",
@@ -145,7 +148,7 @@ static const struct opt opts[] = {
 	{ "backend", 0, OK_STR, F(backend), 0, 0, NULL, "HOST[:PORT]",
 	    "serve: ask this mail server instead of each domain's MX" },
 	{ "cache", 0, OK_U32, F(cache), 0, 1u << 22, NULL, "N",
-	    "serve: results kept (default 1024)" },
+	    "results kept in the result cache (default 1024)" },
 	{ "ttl-positive", 0, OK_U32, F(ttl_pos_s), 0, 86400 * 365, NULL,
 	    "SECONDS", "serve: keep deliverable/risky results (default 7 days)" },
 	{ "ttl-negative", 0, OK_U32, F(ttl_neg_s), 0, 86400 * 365, NULL,
@@ -153,9 +156,9 @@ static const struct opt opts[] = {
 	{ "ttl-temp", 0, OK_U32, F(ttl_tmp_s), 0, 86400 * 365, NULL,
 	    "SECONDS", "serve: keep unknown results (default 300)" },
 	{ "cache-file", 0, OK_STR, F(cache_file), 0, 0, NULL, "FILE",
-	    "serve: keep the cache across restarts in FILE" },
+	    "keep the result cache in FILE (serve, and runs over a list)" },
 	{ "cache-save", 0, OK_U32, F(cache_save_s), 10, 86400, NULL,
-	    "SECONDS", "serve: write the cache file this often (default 300)" },
+	    "SECONDS", "write the cache file this often (default 300)" },
 	{ "max-clients", 0, OK_U32, F(max_clients), 1, 4096, NULL, "N",
 	    "serve: clients at once (default 64)" },
 	{ "max-request", 0, OK_U32, F(max_request), 256, 65536, NULL, "BYTES",
@@ -182,6 +185,16 @@ static const struct opt opts[] = {
 	    "serve: log to syslog (/dev/log) instead of stderr" },
 	{ "stats", 0, OK_U32, F(stats_s), 0, 86400, NULL, "SECONDS",
 	    "serve: log the counters this often (default never)" },
+	{ "progress", 0, OK_FN, 0, 1, 86400, set_progress, "[=N]",
+	    "progress on stderr: redrawn on a terminal, else every N s "
+	    "(default 10)" },
+	{ "resume", 0, OK_STR, F(resume), 0, 0, NULL, "FILE",
+	    "skip addresses with a final result in FILE (an earlier output)" },
+	{ "resume-keep-unknown", 0, OK_FLAG, F(resume_keep_unknown), 1, 0,
+	    NULL, NULL, "--resume: do not ask again greylisted, timeout, ... "
+	    "unknowns" },
+	{ "passes", 0, OK_U32, F(passes), 0, 1024, NULL, "N",
+	    "read a regular file in N passes by domain (default 0: chosen)" },
 	{ "shard", 0, OK_FN, 0, 0, 0, set_shard, "K/N",
 	    "only the addresses whose domain falls in shard K of 0..N-1" },
 	{ "seed", 0, OK_FN, 0, 0, 0, set_seed, "N",
@@ -444,7 +457,9 @@ show_help(struct config *c, const struct opt *o, const char *v)
 		}
 		buf_adds(&b, opts[i].name);
 		if (opts[i].arg != NULL) {
-			buf_addc(&b, ' ');
+			if (!optional_value(&opts[i])) {
+				buf_addc(&b, ' ');
+			}
 			buf_adds(&b, opts[i].arg);
 		}
 		do {
@@ -502,10 +517,18 @@ find_short(char letter)
 	return NULL;
 }
 
+/* "--name[=VALUE]": the value only after "=" */
+static int
+optional_value(const struct opt *o)
+{
+	return o->arg != NULL && o->arg[0] == '[';
+}
+
 static int
 takes_value(const struct opt *o)
 {
-	return o->kind == OK_U32 || o->kind == OK_STR || o->arg != NULL;
+	return o->kind == OK_U32 || o->kind == OK_STR ||
+	    (o->arg != NULL && !optional_value(o));
 }
 
 static void
@@ -583,6 +606,19 @@ backend_port(struct config *c)
 	c->backend = host;
 }
 
+/* --progress[=N]: N seconds between plain lines when not a terminal */
+static void
+set_progress(struct config *c, const struct opt *o, const char *v)
+{
+	uint64_t	 u = 10;
+
+	if (v != NULL && parse_u64(v, o->min, o->max, &u) != 0) {
+		die(EXIT_USAGE, "--progress: want seconds in 1..86400, not \"",
+		    v, "\"", NULL);
+	}
+	c->progress_s = (uint32_t)u;
+}
+
 static void
 check(struct config *c)
 {
@@ -655,9 +691,13 @@ check(struct config *c)
 		if (c->backend != NULL) {
 			backend_port(c);
 		}
+		if (c->resume != NULL || c->progress_s != 0) {
+			die(EXIT_USAGE, "--resume and --progress are for runs "
+			    "over a list, not \"mxprobe serve\"", NULL);
+		}
 	} else if (c->policy != NULL || c->lines != NULL ||
-	    c->backend != NULL || c->cache_file != NULL) {
-		die(EXIT_USAGE, "--policy, --lines, --backend and --cache-file "
+	    c->backend != NULL) {
+		die(EXIT_USAGE, "--policy, --lines and --backend "
 		    "are for \"mxprobe serve\"", NULL);
 	}
 	if (c->mode == MODE_SELFCHECK) {
@@ -669,6 +709,10 @@ check(struct config *c)
 		c->tls = TLSM_NO;
 	} else if (c->ndnsbl > 0) {
 		die(EXIT_USAGE, "--dnsbl is for \"mxprobe selfcheck\"", NULL);
+	}
+	if (c->resume_keep_unknown && c->resume == NULL) {
+		die(EXIT_USAGE, "--resume-keep-unknown needs --resume FILE",
+		    NULL);
 	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
@@ -737,7 +781,7 @@ opt_parse(struct config *c, int argc, char **argv)
 				    " (see --help)", NULL);
 			}
 			if (eq != NULL) {
-				if (!takes_value(o)) {
+				if (!takes_value(o) && !optional_value(o)) {
 					die(EXIT_USAGE, "--", o->name,
 					    " takes no value", NULL);
 				}

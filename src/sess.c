@@ -184,6 +184,7 @@ static struct sess	*pool;
 static struct hello	*hellos;	/* audit: one per slot */
 static size_t		 npool, nhw;
 static unsigned		 nactive;
+static uint64_t		 nwrites;	/* command writes sent whole */
 
 static void	sess_enter(struct sess *s, enum sess_state next);
 #if MXP_TLS
@@ -462,9 +463,17 @@ tx_flush(struct sess *s)
 		}
 		s->tx_off += (size_t)w;
 	}
+	nwrites += s->tx_len > 0;
 	s->tx_off = s->tx_len = 0;
 	want(s);
 	return 0;
+}
+
+/* see sess.h */
+uint64_t
+sess_writes(void)
+{
+	return nwrites;
 }
 
 /*

@@ -249,10 +249,11 @@ fi
 
 # ---- 1b. round trips against the lower bound; RSS at 64 sessions --------
 # The side-by-side run above uses mxprobe's defaults on the list as it
-# comes (domains interleaved): only --queue addresses are in progress,
-# so a domain's addresses arrive a few at a time and make several small
-# transactions.  The same list sorted by domain with the defaults, and
-# unsorted with a queue that holds it all, show the protocol's side.
+# comes (domains interleaved), which mxprobe reads in passes by domain
+# (feed.h) so that a domain's addresses are in the queue together.  The
+# same list sorted by domain with the defaults, unsorted with a queue that
+# holds it all, and unsorted in one pass (--passes 1: only --queue
+# addresses in progress, a domain's arriving a few at a time) compare.
 : >"$W/rt.tsv"
 rt_run() {	# NAME LIST LABEL [ARGS...]
 	_n=$1 _l=$2 _lab=$3
@@ -271,6 +272,7 @@ rt_run() {	# NAME LIST LABEL [ARGS...]
 sort -t@ -k2,2 -k1,1 "$LIST" >"$W/sorted.txt"
 rt_run rts "$W/sorted.txt" "list sorted by domain, defaults"
 rt_run rtq "$LIST" "list as it comes, --queue $QRT" --queue "$QRT"
+rt_run rt1 "$LIST" "list as it comes, --passes 1 (one read, as before passes)" --passes 1
 rm -f "$W/sorted.txt"
 # the memory goal: 64 plaintext sessions at once, everything else default
 genworld "$W/p64" 64 20 "$DELAY" n

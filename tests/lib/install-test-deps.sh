@@ -17,6 +17,8 @@ have openssl || need="$need openssl"
 [ -e /usr/include/openssl/ssl.h ] || need="$need libssl-dev"
 have nc || need="$need netcat-openbsd"
 have shellcheck || need="$need shellcheck"
+# tests/integration/scaleout.sh: the recipe of docs/scale-out.md
+have parallel || need="$need parallel"
 # the long suites (make test-full: MXP_FULL=1) also run tests/full/valgrind.sh
 [ "${MXP_FULL:-0}" = 1 ] && ! have valgrind && need="$need valgrind"
 

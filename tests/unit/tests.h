@@ -24,7 +24,8 @@
 	T(dmarc_psd) \
 	T(timer_heap) \
 	T(socks) \
-	T(proxy)
+	T(proxy) \
+	T(resume)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
