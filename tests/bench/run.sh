@@ -97,7 +97,7 @@ per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'
 mxa() {
 	echo "--dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private --dns-timeout 1 --dns-tries 2"
 }
-MXP_PROBE="--greylist-delay 2 --banner-timeout 2"
+MXP_PROBE="--greylist-delay 2 --banner-timeout 2 --backoff 0.2"
 
 # genworld DIR NDOMAINS PER DELAY KINDS: tests/lib/gen-world.sh; if the
 # working copy fails (being edited), the committed one, said aloud

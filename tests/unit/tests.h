@@ -14,7 +14,8 @@
 	T(verdict_table) \
 	T(ring) \
 	T(input) \
-	T(out)
+	T(out) \
+	T(gov)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
