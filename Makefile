@@ -82,7 +82,7 @@ SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/input.c src/out.c src/opt.c src/result.c src/version.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
 	   src/engine.c src/cache.c src/policy.c src/serve.c \
-	   src/gov.c
+	   src/gov.c src/hostlim.c
 SRCS-$(TLS) += src/tls_mbedtls.c
 SRCS-$(AUDIT) += src/audit.c src/spf.c src/dmarc.c src/psl.c
 MAIN	:= src/main.c

@@ -78,6 +78,7 @@ struct config {
 	uint32_t	 host_rcpt_min;	/* RCPTs/minute per host */
 	uint32_t	 backoff_ms;	/* first pause after a host failure */
 	uint32_t	 backoff_max_ms;
+	const char	*limits_file;	/* --limits: by MX host name */
 
 	/* TLS */
 	enum tls_mode	 tls;

@@ -160,12 +160,14 @@ const struct config *eng_cfg(void);
  * eng_back_off(): the host failed temporarily (421, a rate limit): the
  * next pause, longer each time.  eng_host_ok(): it answered an RCPT for
  * good (the pauses start short again).  eng_rcpt_quota(): RCPTs the host
- * may get now (<= max); eng_rcpts_sent(): n go now (counted).
+ * may get now (<= max); when none, *when says from when one may go.
+ * eng_rcpts_sent(): n go now (counted).
  */
 int	eng_may_connect(const struct mx_addr *a, unsigned nrcpt);
 void	eng_back_off(const struct mx_addr *a);
 void	eng_host_ok(const struct mx_addr *a);
-unsigned eng_rcpt_quota(const struct mx_addr *a, unsigned max);
+unsigned eng_rcpt_quota(const struct mx_addr *a, unsigned max,
+	    int64_t *when);
 void	eng_rcpts_sent(const struct mx_addr *a, unsigned n);
 void	eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f);
 void	eng_on_catchall(struct dom *d, const struct reply *r);

@@ -54,12 +54,22 @@ int	gov_init(size_t nhosts, const struct gov_limits *lim, uint64_t seed);
  * (<= now: now) */
 int64_t	gov_conn_at(int family, const uint8_t *a, unsigned nrcpt, int64_t now);
 
+/*
+ * The host's own per-minute limits (0: the defaults), from --limits or
+ * the built-in table; kept until the host's slot is reused.
+ */
+void	gov_limit(int family, const uint8_t *a, uint32_t conn_min,
+	    uint32_t rcpt_min, int64_t now);
+
 /* a new connection starts now: counted */
 void	gov_conn(int family, const uint8_t *a, int64_t now);
 
 /* RCPT commands the host may be sent now (at most max) */
 unsigned gov_rcpt_quota(int family, const uint8_t *a, unsigned max,
 	    int64_t now);
+
+/* when one RCPT may go to the host (<= now: now) */
+int64_t	gov_rcpt_at(int family, const uint8_t *a, int64_t now);
 
 /* n RCPT commands go out now: counted */
 void	gov_rcpt(int family, const uint8_t *a, unsigned n, int64_t now);

@@ -33,6 +33,7 @@
 #include "engine.h"
 #include "features.h"
 #include "gov.h"
+#include "hostlim.h"
 #include "result.h"
 #include "sess.h"
 #include "util.h"
@@ -207,9 +208,14 @@ eng_host_ok(const struct mx_addr *a)
 
 /* see engine.h */
 unsigned
-eng_rcpt_quota(const struct mx_addr *a, unsigned max)
+eng_rcpt_quota(const struct mx_addr *a, unsigned max, int64_t *when)
 {
-	return gov_rcpt_quota(a->family, a->a, max, loop_now());
+	unsigned	 q = gov_rcpt_quota(a->family, a->a, max, loop_now());
+
+	if (q == 0) {
+		*when = gov_rcpt_at(a->family, a->a, loop_now());
+	}
+	return q;
 }
 
 /* see engine.h */
@@ -710,44 +716,28 @@ dispatch(struct item *it)
 }
 
 /*
- * Providers whose mail hosts throttle verification hard: fewer
- * sessions and recipients per session keep us out of their blocks.
- * Matched on the best MX host name's suffix.
+ * Per-domain limits by the best MX host's name: --limits FILE, then the
+ * providers known to throttle verification (hostlim.c).  Only ever lower.
  */
-static const struct {
-	const char	*suffix;
-	uint16_t	 limit;
-	uint16_t	 batch;
-} providers[] = {
-	{ ".google.com",		1, 5 },
-	{ ".googlemail.com",		1, 5 },
-	{ ".outlook.com",		1, 5 },
-	{ ".yahoodns.net",		1, 3 },
-	{ ".mail.ru",			1, 5 },
-	{ ".icloud.com",		1, 5 },
-};
-
 static void
 provider_limits(struct dom *d)
 {
-	char		 host[256];
-	size_t		 i, n, k;
+	char			 host[256];
+	const struct hostlim	*l;
 
 	if (d->mx.nhost == 0) {
 		return;
 	}
 	mx_host_name(&d->mx, 0, host, sizeof(host));
-	n = strlen(host);
-	for (i = 0; i < MXP_NELEM(providers); i++) {
-		k = strlen(providers[i].suffix);
-		if (n > k && strcmp(host + n - k, providers[i].suffix) == 0) {
-			if (d->limit > providers[i].limit) {
-				d->limit = providers[i].limit;
-			}
-			if (d->batch > providers[i].batch) {
-				d->batch = providers[i].batch;
-			}
-		}
+	l = hostlim_find(host);
+	if (l == NULL) {
+		return;
+	}
+	if (l->sessions != 0 && d->limit > l->sessions) {
+		d->limit = l->sessions;
+	}
+	if (l->batch != 0 && d->batch > l->batch) {
+		d->batch = l->batch;
 	}
 }
 
@@ -952,6 +942,21 @@ on_gather(void *arg)
  * how many RCPTs it may carry then: the first of d's hosts that is
  * neither backed off nor over its connection or RCPT pace.
  */
+/* a host's own pace (--limits, by its name), told to the governor */
+static void
+host_limits(const struct dom *d, const struct mx_addr *a)
+{
+	char			 host[256];
+	const struct hostlim	*l;
+
+	mx_host_name(&d->mx, a->host, host, sizeof(host));
+	l = hostlim_find(host);
+	if (l != NULL && (l->conn_min != 0 || l->rcpt_min != 0)) {
+		gov_limit(a->family, a->a, l->conn_min, l->rcpt_min,
+		    loop_now());
+	}
+}
+
 static int64_t
 gov_ready(const struct dom *d, unsigned *quota)
 {
@@ -962,6 +967,7 @@ gov_ready(const struct dom *d, unsigned *quota)
 	*quota = RCPT_MAX;
 	for (i = 0; i < d->mx.naddr; i++) {
 		a = &d->mx.addr[i];
+		host_limits(d, a);
 		t = gov_conn_at(a->family, a->a, 1, now);
 		if (t <= now) {
 			*quota = gov_rcpt_quota(a->family, a->a, RCPT_MAX, now);
@@ -1700,6 +1706,10 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 		if (gov_init(c->concurrency * 4 > 1024 ? c->concurrency * 4 :
 		    1024, &gl, seed) != 0) {
 			die(EXIT_INTERNAL, "out of memory for the pools", NULL);
+		}
+		if (c->limits_file != NULL &&
+		    hostlim_load(c->limits_file, err, sizeof(err)) != 0) {
+			die(EXIT_USAGE, "--limits: ", err, NULL);
 		}
 	}
 }

@@ -28,6 +28,8 @@ struct gov_host {
 	int64_t		 until;		/* backed off until */
 	int64_t		 conn_tat;
 	int64_t		 rcpt_tat;
+	uint32_t	 conn_min;	/* 0: lim.conn_min */
+	uint32_t	 rcpt_min;
 };
 
 static struct gov_host	*tab;
@@ -136,6 +138,29 @@ meter_use(int64_t *tat, uint32_t per_min, unsigned n, int64_t now)
 	*tat = (*tat > now ? *tat : now) + (int64_t)n * i;
 }
 
+static uint32_t
+conn_lim(const struct gov_host *g)
+{
+	return g->conn_min != 0 ? g->conn_min : lim.conn_min;
+}
+
+static uint32_t
+rcpt_lim(const struct gov_host *g)
+{
+	return g->rcpt_min != 0 ? g->rcpt_min : lim.rcpt_min;
+}
+
+/* see gov.h */
+void
+gov_limit(int family, const uint8_t *a, uint32_t conn_min, uint32_t rcpt_min,
+    int64_t now)
+{
+	struct gov_host	*g = find(family, a, now);
+
+	g->conn_min = conn_min;
+	g->rcpt_min = rcpt_min;
+}
+
 /* see gov.h */
 int64_t
 gov_conn_at(int family, const uint8_t *a, unsigned nrcpt, int64_t now)
@@ -146,11 +171,11 @@ gov_conn_at(int family, const uint8_t *a, unsigned nrcpt, int64_t now)
 	if (g->until > t) {
 		t = g->until;
 	}
-	u = meter_at(g->conn_tat, lim.conn_min, 1, now);
+	u = meter_at(g->conn_tat, conn_lim(g), 1, now);
 	if (u > t) {
 		t = u;
 	}
-	u = meter_at(g->rcpt_tat, lim.rcpt_min, nrcpt, now);
+	u = meter_at(g->rcpt_tat, rcpt_lim(g), nrcpt, now);
 	return u > t ? u : t;
 }
 
@@ -160,7 +185,7 @@ gov_conn(int family, const uint8_t *a, int64_t now)
 {
 	struct gov_host	*g = find(family, a, now);
 
-	meter_use(&g->conn_tat, lim.conn_min, 1, now);
+	meter_use(&g->conn_tat, conn_lim(g), 1, now);
 }
 
 /* see gov.h */
@@ -173,10 +198,10 @@ gov_rcpt_quota(int family, const uint8_t *a, unsigned max, int64_t now)
 	if (g->until > now) {
 		return 0;
 	}
-	if (lim.rcpt_min == 0) {
+	if (rcpt_lim(g) == 0) {
 		return max;
 	}
-	pace(lim.rcpt_min, &i, &tau);
+	pace(rcpt_lim(g), &i, &tau);
 	room = now + tau - (g->rcpt_tat > now ? g->rcpt_tat : now);
 	if (room < 0) {
 		return 0;
@@ -186,12 +211,22 @@ gov_rcpt_quota(int family, const uint8_t *a, unsigned max, int64_t now)
 }
 
 /* see gov.h */
+int64_t
+gov_rcpt_at(int family, const uint8_t *a, int64_t now)
+{
+	struct gov_host	*g = find(family, a, now);
+	int64_t		 t = meter_at(g->rcpt_tat, rcpt_lim(g), 1, now);
+
+	return g->until > t ? g->until : t;
+}
+
+/* see gov.h */
 void
 gov_rcpt(int family, const uint8_t *a, unsigned n, int64_t now)
 {
 	struct gov_host	*g = find(family, a, now);
 
-	meter_use(&g->rcpt_tat, lim.rcpt_min, n, now);
+	meter_use(&g->rcpt_tat, rcpt_lim(g), n, now);
 }
 
 /* see gov.h */

@@ -133,6 +133,8 @@ static const struct opt opts[] = {
 	    "doubled each time (default 10)" },
 	{ "backoff-max", 0, OK_FN, F(backoff_max_ms), 1, 86400000, set_msecs,
 	    "SECONDS", "longest such pause (default 300)" },
+	{ "limits", 0, OK_STR, F(limits_file), 0, 0, NULL, "FILE",
+	    "politeness limits by MX host name (see POLITENESS)" },
 	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no",
 	    "STARTTLS use (default try)" },
 	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL,

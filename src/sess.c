@@ -119,6 +119,7 @@ struct sess {
 	unsigned	 tx_replied;	/* RCPT replies in this transaction */
 	unsigned	 tx_accepted;	/* of which 2xx */
 	int		 host_limited;	/* the host rate-limits us: QUIT */
+	int64_t		 pace_until;	/* SESS_LINGER for the RCPT pace */
 	struct fact	 again;		/* why items were put back */
 	int		 rset;		/* next transaction starts with RSET */
 	char		 tls_note[RES_TLS_MAX + 1];	/* TLS failed: why */
@@ -742,8 +743,10 @@ static enum sess_state
 take_more(struct sess *s, int may_linger)
 {
 	const struct config	*c = eng_cfg();
-	unsigned		 i, max = RCPT_MAX;
+	unsigned		 i, max = RCPT_MAX, want;
+	int64_t			 when = 0;
 
+	s->pace_until = 0;
 	/*
 	 * The session's budgets: transactions, rejected recipients (a
 	 * batch may be all rejected: Postfix's smtpd_soft_error_limit),
@@ -753,7 +756,21 @@ take_more(struct sess *s, int may_linger)
 	if (c->rejects_per_session - s->rejects < max) {
 		max = c->rejects_per_session - s->rejects;
 	}
-	max = eng_rcpt_quota(&s->dom->mx.addr[s->ai], max);
+	want = max;
+	max = eng_rcpt_quota(&s->dom->mx.addr[s->ai], max, &when);
+	if (max == 0 && want > 0 && s->ntx < c->tx_per_session &&
+	    !s->host_limited && s->dom->qhead != NULL) {
+		/*
+		 * Only the host's RCPT pace says no: wait for it on this
+		 * connection (a timer) rather than open another one.
+		 */
+		s->nrcpt = 0;
+		s->ca = 0;
+		memset(s->answered, 0, sizeof(s->answered));
+		s->pace_until = when;
+		s->budget_end = when + c->address_ms;
+		return SESS_LINGER;
+	}
 	if (s->ntx >= c->tx_per_session || s->host_limited || max == 0) {
 		s->nrcpt = 0;
 		s->ca = 0;
@@ -938,6 +955,11 @@ sess_enter(struct sess *s, enum sess_state next)
 			break;
 		case SESS_LINGER:
 			eng_linger(s->dom, s);
+			if (s->pace_until > loop_now()) {
+				/* the RCPT pace: wake then (on_deadline) */
+				s->deadline = s->pace_until;
+				timer_set(&s->timer, s->deadline);
+			}
 			want(s);
 			return;
 		case SESS_QUIT:
@@ -1549,6 +1571,12 @@ on_deadline(void *arg)
 	}
 	if (s->state == SESS_LINGER) {
 		eng_linger(s->dom, NULL);
+		if (s->pace_until != 0) {
+			/* the host's RCPT pace allows one more now */
+			s->pace_until = 0;
+			sess_enter(s, take_more(s, 1));
+			return;
+		}
 		sess_enter(s, SESS_QUIT);
 		return;
 	}

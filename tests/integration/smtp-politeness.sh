@@ -103,6 +103,28 @@ check_eq "--backoff above --backoff-max refused" "$rc" 64
 mxp --attempts 0 a@b.test
 check_eq "--attempts 0 refused" "$rc" 64
 
+# --limits FILE: checked at start (file:line), applied by MX host name
+printf '# limits\nmx.few.test sessions=1 batch=2\n' >"$T/limits"
+: >"$TR"
+probe --limits "$T/limits" --no-catch-all a@few.test b@few.test c@few.test d@few.test
+check_eq "--limits: all four answered" "$(grep -c '	deliverable	accepted' "$T/out")" 4
+check_eq "--limits: batch=2, two RCPTs per transaction at most" \
+    "$(awk '$4 == "=" && $5 == "write" { n = 0 } $4 == ">" && $5 == "RCPT" && ++n > m { m = n }
+        END { print m }' "$TR")" 2
+check_eq "--limits: sessions=1" "$(conns 127.0.41.5)" 1
+printf 'mx.few.test sessions=1\nmx.few.test speed=9\n' >"$T/limits"
+mxp --limits "$T/limits" a@few.test
+check_eq "--limits: bad key refused" "$rc" 64
+check "--limits: the error names file and line" grep -q "limits:2: want sessions=N" "$T/err"
+printf 'mx..few.test sessions=1\n' >"$T/limits"
+mxp --limits "$T/limits" a@few.test
+check_eq "--limits: bad pattern refused" "$rc" 64
+head -c 70000 /dev/zero | tr '\0' '#' >"$T/limits"
+mxp --limits "$T/limits" a@few.test
+check_eq "--limits: over 64 KiB refused" "$rc" 64
+mxp --limits "$T/nonexistent" a@few.test
+check_eq "--limits: a missing file refused" "$rc" 64
+
 # SIGTERM while the governor holds a host back: every address its line
 : >"$TR"
 $MXPROBE --dns "127.0.0.1:$DNSPORT" --port "$SMTPPORT" --allow-private \

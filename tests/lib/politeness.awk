@@ -85,6 +85,8 @@ $4 == "<" && $5 ~ /^[0-9][0-9][0-9]$/ {
 	cmd = qh[$3] < qt[$3] ? q[$3, qh[$3]++] : ""
 	if (cmd == "BANNER" && $5 !~ /^4/)
 		answered[host[$3]] = 1
+	if (cmd == "BANNER" && $5 ~ /^4/)
+		busy[host[$3]] = 1
 	if (cmd == "RCPT" && $5 ~ /^[45]/ && ++rej[$3] == rejects + 1)
 		fail("connection " $3 " to " host[$3] ": " rej[$3] \
 		    " recipients refused (limit " rejects ")")
@@ -112,7 +114,7 @@ END {
 		window("connections", h, ct, nc[h], conn)
 		if (h in nr)
 			window("RCPTs", h, rt, nr[h], rcpt)
-		if (!(h in answered) && nc[h] > only4)
+		if ((h in busy) && !(h in answered) && nc[h] > only4)
 			fail(h ": greets only with 4xx, yet " nc[h] \
 			    " connections (limit " only4 ")")
 	}

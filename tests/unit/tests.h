@@ -15,7 +15,8 @@
 	T(ring) \
 	T(input) \
 	T(out) \
-	T(gov)
+	T(gov) \
+	T(hostlim)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
