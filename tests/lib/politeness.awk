@@ -18,6 +18,9 @@
 #     rejects;
 #   - a host that greets only with 4xx (421 "too many connections"): at
 #     most only4 connections (default attempts + open - 1).
+# With -v figures=1 a last line "figures<TAB>conns/min<TAB>host<TAB>
+# RCPTs/min<TAB>host<TAB>most refused RCPTs on a connection<TAB>replies
+# saying too many errors": the busiest host's figures (tests/bench).
 # The transcript's times are fakesmtp's own clock, so the windows are
 # measured where a real server would measure them.
 BEGIN {
@@ -35,18 +38,20 @@ function fail(what) {
 		print "politeness " name ": " what
 	}
 }
-# sliding window over the times of one host: t[host, 1..n] in order
+# sliding window over the times of one host: t[host, 1..n] in order;
+# returns the most units in any 60 s
 function window(kind, host, t, n, lim,    i, j, m) {
 	j = 1
+	m = 0
 	for (i = 1; i <= n; i++) {
 		while (t[host, i] - t[host, j] >= 60000)
 			j++
-		if (i - j + 1 > lim) {
-			fail(host ": " (i - j + 1) " " kind " within 60 s at " t[host, i] \
-			    " ms (limit " lim ")")
-			return
-		}
+		if (i - j + 1 > m)
+			m = i - j + 1
 	}
+	if (m > lim)
+		fail(host ": " m " " kind " within 60 s (limit " lim ")")
+	return m
 }
 $4 == "+" {
 	host[$3] = $2
@@ -87,9 +92,15 @@ $4 == "<" && $5 ~ /^[0-9][0-9][0-9]$/ {
 		answered[host[$3]] = 1
 	if (cmd == "BANNER" && $5 ~ /^4/)
 		busy[host[$3]] = 1
-	if (cmd == "RCPT" && $5 ~ /^[45]/ && ++rej[$3] == rejects + 1)
-		fail("connection " $3 " to " host[$3] ": " rej[$3] \
-		    " recipients refused (limit " rejects ")")
+	if (cmd == "RCPT" && $5 ~ /^[45]/) {
+		if (++rej[$3] == rejects + 1)
+			fail("connection " $3 " to " host[$3] ": " rej[$3] \
+			    " recipients refused (limit " rejects ")")
+		if (rej[$3] > maxrej)
+			maxrej = rej[$3]
+	}
+	if ($0 ~ /too many errors/)
+		toomany++
 	next
 }
 # sessions at once: a connection counts while its client still speaks (a
@@ -111,11 +122,23 @@ function at_once(h,    i, j, n, m) {
 END {
 	for (h in nc) {
 		at_once(h)
-		window("connections", h, ct, nc[h], conn)
-		if (h in nr)
-			window("RCPTs", h, rt, nr[h], rcpt)
+		m = window("connections", h, ct, nc[h], conn)
+		if (m > mc) {
+			mc = m
+			mch = h
+		}
+		if (h in nr) {
+			m = window("RCPTs", h, rt, nr[h], rcpt)
+			if (m > mr) {
+				mr = m
+				mrh = h
+			}
+		}
 		if ((h in busy) && !(h in answered) && nc[h] > only4)
 			fail(h ": greets only with 4xx, yet " nc[h] \
 			    " connections (limit " only4 ")")
 	}
+	if (figures)
+		printf "figures\t%d\t%s\t%d\t%s\t%d\t%d\n", mc, mch, mr, mrh,
+		    maxrej, toomany
 }
