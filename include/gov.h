@@ -80,6 +80,9 @@ void	gov_fail(int family, const uint8_t *a, int64_t now);
 /* the host answered normally: consecutive failures forgotten */
 void	gov_ok(int family, const uint8_t *a);
 
+/* the end of the host's back-off pause (<= now: none) */
+int64_t	gov_until(int family, const uint8_t *a);
+
 /* consecutive failures of the host (for details and tests) */
 unsigned gov_failures(int family, const uint8_t *a);
 

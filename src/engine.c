@@ -991,7 +991,9 @@ on_gov(void *arg)
  * limits, busy greetings, never a real answer in between)?  Then asking
  * again only adds to its load: what is queued for d ends now.  So a host
  * that only ever says 421 sees about --attempts connections in a run,
- * however many addresses wait for it.
+ * however many addresses wait for it.  serve runs for days: there the
+ * host gets one try after each pause (up to --backoff-max), and is
+ * asked again normally once it answers.
  */
 static int
 hosts_spent(const struct dom *d)
@@ -1004,7 +1006,9 @@ hosts_spent(const struct dom *d)
 	}
 	for (i = 0; i < d->mx.naddr; i++) {
 		a = &d->mx.addr[i];
-		if (gov_failures(a->family, a->a) < cfg->attempts) {
+		if (gov_failures(a->family, a->a) < cfg->attempts ||
+		    (sink != NULL && gov_until(a->family, a->a) <=
+		    loop_now())) {
 			return 0;
 		}
 	}

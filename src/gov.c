@@ -262,6 +262,13 @@ gov_ok(int family, const uint8_t *a)
 }
 
 /* see gov.h */
+int64_t
+gov_until(int family, const uint8_t *a)
+{
+	return find(family, a, 0)->until;
+}
+
+/* see gov.h */
 unsigned
 gov_failures(int family, const uint8_t *a)
 {

@@ -660,7 +660,7 @@ start_transaction(struct sess *s, int rset)
 {
 	const struct config	*c = eng_cfg();
 	struct fact		 f;
-	unsigned		 i;
+	unsigned		 i, nsend;
 	int			 utf8 = 0;
 
 	s->mail_failed = 0;
@@ -695,10 +695,10 @@ start_transaction(struct sess *s, int rset)
 		return -1;
 	}
 	/* the governor counts every RCPT this transaction will send */
-	for (i = 0, utf8 = s->ca; i < s->nrcpt; i++) {
-		utf8 += !s->answered[i];
+	for (i = 0, nsend = (unsigned)s->ca; i < s->nrcpt; i++) {
+		nsend += !s->answered[i];
 	}
-	eng_rcpts_sent(&s->dom->mx.addr[s->ai], (unsigned)utf8);
+	eng_rcpts_sent(&s->dom->mx.addr[s->ai], nsend);
 	if (s->caps & CAP_PIPELINING) {
 		if (s->ca) {
 			add_ca_cmd(s);

@@ -93,6 +93,18 @@ check_eq "452 after accepted ones: all answered" \
     "$(grep -c '	deliverable	accepted' "$T/out")" 5
 check_eq "452 after accepted ones: one connection" "$(conns 127.0.41.5)" 1
 
+# fakesmtp conn-rate (Postfix anvil): the third connection in a minute
+# from one client gets 421 "too many connections from"; mxprobe reads it
+# as a rate limit of the host (backed off, then given up)
+: >"$TR"
+probe --no-catch-all a@crate.test
+probe --no-catch-all b@crate.test
+expect b@crate.test "deliverable accepted"
+probe --no-catch-all --backoff 0.05 --attempts 2 c@crate.test
+expect c@crate.test "unknown rate_limited"
+check "conn-rate: the third connection refused" \
+    grep -q '127.0.41.6 c[0-9]* < 421 4.7.0 mx.crate.test Error: too many connections from 127.0.0.1' "$TR"
+
 # options are checked
 mxp --backoff 0 a@b.test
 check_eq "--backoff 0 refused" "$rc" 64

@@ -584,9 +584,9 @@ fi
 # right, none rate_limited; never "too many errors"; connections counted.
 i=0
 while [ $i -lt 1000 ]; do echo "k$i@many.test"; i=$((i + 1)); done >"$W/many.txt"
-c0=$(grep -c 'smtpd.*connect from client.test' "$W/pfx/maillog")
+c0=$(grep -c 'smtpd.*: connect from client.test' "$W/pfx/maillog")
 in_ns client "$BIN" --allow-private --seed 1 -f "$W/many.txt" >"$W/many.out" 2>"$W/many.err"
-c1=$(grep -c 'smtpd.*connect from client.test' "$W/pfx/maillog")
+c1=$(grep -c 'smtpd.*: connect from client.test' "$W/pfx/maillog")
 okn=$(awk -F'\t' '{ split($1, a, "[k@]")
     want = (a[2] % 3 == 0) ? "deliverable accepted" : "undeliverable mailbox_missing"
     if (($2 " " $3) == want) print }' "$W/many.out" | wc -l | tr -d ' ')

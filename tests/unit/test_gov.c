@@ -99,6 +99,9 @@ test_gov(void)
 		prev = prev * 2 > 8000 ? 8000 : prev * 2;
 	}
 	T_INTEQ(gov_failures(4, h1), 5);
+	T_CHECK(gov_until(4, h1) >= 400000 + 8000 &&
+	    gov_until(4, h1) <= 400000 + 10000);
+	T_CHECK(gov_until(4, h2) <= 0);
 	T_INTEQ(gov_conn_at(4, h2, 1, 400000), 400000);	/* others free */
 	gov_ok(4, h1);
 	T_INTEQ(gov_failures(4, h1), 0);
