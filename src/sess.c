@@ -753,7 +753,9 @@ take_more(struct sess *s, int may_linger)
 	 * the host's RCPT pace.  Spent: QUIT; the engine starts another
 	 * session for what is queued, within the governor's limits.
 	 */
-	if (c->rejects_per_session - s->rejects < max) {
+	if (s->rejects >= c->rejects_per_session) {
+		max = 0;	/* (the catch-all probe may go one over) */
+	} else if (c->rejects_per_session - s->rejects < max) {
 		max = c->rejects_per_session - s->rejects;
 	}
 	want = max;
