@@ -84,6 +84,17 @@ check "error limit: the 421 was seen" grep -q 'Error: too many errors' "$TR"
 check_eq "error limit: three sessions" "$(conns 127.0.41.4)" 3
 polite "error limit"
 
+# --rejects-per-session 1 with the catch-all probe in the first batch:
+# that session may go one over (probe and address), never further (the
+# budget once wrapped round and the next batch took 20 recipients)
+: >"$TR"
+probe --rejects-per-session 1 u1@strict.test u2@strict.test u3@strict.test \
+    u4@strict.test u5@strict.test
+check_eq "rejects 1: every address answered" \
+    "$(grep -c '	undeliverable	mailbox_missing' "$T/out")" 5
+polite "rejects 1" -v rejects=2
+check_eq "rejects 1: never the server's error limit" "$(grep -c 'too many errors' "$TR" || true)" 0
+
 # too many recipients after some were accepted: smaller transactions,
 # every address answered, in one connection
 : >"$TR"
