@@ -177,7 +177,9 @@ void	eng_on_sess_end(struct sess *s, struct item **items, unsigned n,
  * More work for an open session to dom: up to max items from the
  * domain's queue (fewer if their commands would not fit in tx bytes);
  * *ca is set when the batch should carry the catch-all probe, whose
- * local part is then in ca_local.  Returns the count (0: nothing).
+ * local part is then in ca_local; items and probe together stay within
+ * max when max binds (max >= 2 for the probe).  Returns the count (0:
+ * nothing).
  */
 unsigned eng_take_batch(struct dom *d, struct item **items, unsigned max,
 	    size_t tx, int *ca, char *ca_local, size_t ca_cap);

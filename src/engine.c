@@ -879,14 +879,15 @@ eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
 	if (lim > max) {
 		lim = max;
 	}
+	/* the probe goes with at least one address, within max */
 	if (d->qhead != NULL && cfg->catch_all && d->ca_state == CA_NONE &&
-	    d->ca_tries < CA_TRIES) {
+	    d->ca_tries < CA_TRIES && max >= 2) {
 		*ca = 1;
 		d->ca_state = CA_PROBING;
 		d->ca_tries++;
 		ca_local_new(ca_local, ca_cap);
 		used += 16 + ca_cap + dlen;
-		if (lim == max && lim > 1) {
+		if (lim == max) {
 			lim--;	/* a limit of the caller counts the probe */
 		}
 	}

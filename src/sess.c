@@ -754,7 +754,7 @@ take_more(struct sess *s, int may_linger)
 	 * session for what is queued, within the governor's limits.
 	 */
 	if (s->rejects >= c->rejects_per_session) {
-		max = 0;	/* (the catch-all probe may go one over) */
+		max = 0;
 	} else if (c->rejects_per_session - s->rejects < max) {
 		max = c->rejects_per_session - s->rejects;
 	}
