@@ -81,8 +81,9 @@ LIBS	:= $(LIBS-$(TLS)) -ludns
 SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/input.c src/out.c src/opt.c src/result.c src/version.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
-	   src/engine.c src/cache.c src/policy.c src/serve.c \
-	   src/gov.c src/hostlim.c
+	   src/engine.c src/cache.c src/policy.c src/serve.c
+SRCS-1	+= src/verdict_rules.c
+SRCS-1	+= src/gov.c src/hostlim.c
 SRCS-$(TLS) += src/tls_mbedtls.c
 SRCS-$(AUDIT) += src/audit.c src/spf.c src/dmarc.c src/psl.c
 MAIN	:= src/main.c
@@ -152,6 +153,7 @@ FUZZ_SRCS_input := src/input.c
 FUZZ_SRCS_reply := src/reply.c
 FUZZ_SRCS_policy := src/policy.c
 FUZZ_SRCS_spf := src/spf.c src/dmarc.c src/psl.c
+FUZZ_SRCS_rules := src/verdict_table.c src/verdict.c
 FUZZ_SECONDS ?= 30
 
 # rebuilt when the parser under test changes, not just the target

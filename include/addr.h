@@ -60,6 +60,7 @@ enum addr_err {
 	ADDR_E_IDNA,		/* UTF-8 label that cannot become an A-label */
 	ADDR_E_PATH_LONG,	/* whole path over 256 octets */
 	ADDR_E_TOO_LONG,	/* input line longer than the reader's limit */
+	ADDR_E_SINGLE_LABEL,	/* domain without a dot (RFC 5321 2.3.5 FQDN) */
 	ADDR_E__COUNT
 };
 
@@ -90,6 +91,15 @@ struct addr {
  * Returns ADDR_OK and fills *a, or a reason; *a is then unspecified.
  */
 enum addr_err	addr_parse(const char *s, size_t len, struct addr *a);
+
+/*
+ * Allow single-label domains ("alice@ok") from now on, for a closed
+ * network (--allow-single-label).  Off by default: RFC 5321 2.3.5 wants
+ * fully-qualified names in SMTP, and dotless names do not exist on the
+ * public internet, so addr_parse() says ADDR_E_SINGLE_LABEL.  Set once at
+ * start-up, before any address is parsed.
+ */
+void		addr_allow_single_label(int allow);
 
 /* stable lower-case token for a reason, e.g. "crlf", "local_dot" */
 const char	*addr_err_token(enum addr_err e);

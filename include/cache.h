@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "addr.h"
 #include "ring.h"
@@ -56,8 +57,27 @@ uint64_t cache_hits(void);
 uint64_t cache_misses(void);
 
 /*
- * Persist to path / load from it: 0, or -1 with errno.  Loading skips
- * expired and malformed lines; now_wall is time(NULL) for both.
+ * TTLs of the three kinds in ms (default: serve's defaults), and the
+ * TTL for a result: positive (deliverable, risky), negative
+ * (undeliverable; 0 for syntax errors), temporary (unknown; 0 for an
+ * interrupted probe).  0 means "do not cache".
+ */
+void	cache_ttls(int64_t pos_ms, int64_t neg_ms, int64_t tmp_ms);
+int64_t	cache_ttl_for(const struct result *r);
+
+/* the user the cache file must belong to (default: geteuid()) */
+void	cache_trust_uid(uid_t uid);
+
+/*
+ * Persist to path / load from it: 0, or -1 with errno; now_wall is
+ * time(NULL) for both.  Saving writes a new file next to path under an
+ * unpredictable name (O_EXCL, O_NOFOLLOW, mode 0600), fsyncs it and
+ * renames it over path.  Loading refuses (EPERM) a file that is not a
+ * regular file owned by the trusted user (cache_trust_uid) or that
+ * others may write, and a symbolic link; it skips expired and malformed
+ * lines and keys that are not addresses, takes the verdict from the
+ * reason, and clamps every expiry to its kind's TTL (cache_ttls).  A
+ * missing file is not an error.
  */
 int	cache_save(const char *path, int64_t now, int64_t now_wall);
 int	cache_load(const char *path, int64_t now, int64_t now_wall);

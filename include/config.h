@@ -108,6 +108,13 @@ struct config {
 	uint8_t		 act[4];	/* per verdict: ACT_* */
 	int		 syslog;
 	uint32_t	 stats_s;	/* log counters every n s, 0 never */
+
+	const char	*user;		/* --user USER[:GROUP]: drop to it */
+	uint32_t	 drain_ms;	/* SIGTERM: budget to finish */
+
+	/* verdicts */
+	const char	*verdict_rules;	/* --verdict-rules FILE */
+	int		 allow_single_label;	/* alice@ok passes the syntax */
 };
 
 /* what serve answers Postfix for a verdict */

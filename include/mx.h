@@ -123,8 +123,20 @@ void	mx_addr_text(const struct mx_addr *a, char *out, size_t cap);
  */
 void	mx_list_text(const struct mx_res *res, struct buf *b);
 
-/* loopback, private, link-local, unspecified, CGN, ULA, ... ? */
+/*
+ * Not a public unicast address (loopback, private, link-local, CGN,
+ * ULA, documentation, benchmarking, multicast, ...)?  For IPv6 with an
+ * embedded IPv4 address (mapped, NAT64 64:ff9b::/96, 6to4) the IPv4
+ * address decides; other translation prefixes are private outright.
+ */
 int	mx_addr_private(int family, const uint8_t *a);
+
+/*
+ * serve: open a new resolver socket (new source port) when the current
+ * one has sent enough queries or is old enough and none is in flight;
+ * called before each query.  Nothing in the other modes.
+ */
+void	mx_dns_refresh(void);
 
 /* queries sent since start (for tests and benchmarks) */
 uint64_t mx_queries(void);

@@ -53,6 +53,14 @@ void	out_result(struct out *o, const struct result *res);
 size_t	out_format(enum out_fmt fmt, const struct result *res, char *mem,
 	    size_t cap);
 
+/*
+ * Append s[0..n) to b escaped as text and CSV fields are: C0 and C1
+ * controls, DEL and bytes that are not valid UTF-8 as \xHH, a backslash
+ * as \\.  For anything that shows untrusted bytes (also serve's log).
+ */
+struct buf;
+void	out_esc(struct buf *b, const char *s, size_t n);
+
 /* write buffered bytes; 0 ok (maybe partial with block = 0), -1 error */
 int	out_flush(struct out *o, int block);
 

@@ -9,6 +9,8 @@
 #ifndef MXP_VERDICT_H
 #define MXP_VERDICT_H
 
+#include <stddef.h>
+
 /* ordered so that a larger value is worse: the exit status is the max */
 enum verdict {
 	V_DELIVERABLE = 0,
@@ -39,7 +41,7 @@ enum reason {
 	R_MAILBOX_INVALID,	/* 553, 5.1.3 bad mailbox syntax */
 	R_DISABLED,		/* 5.2.1 disabled / inactive */
 	R_MAILBOX_FULL,		/* 4.2.2 / 5.2.2 over quota */
-	R_REJECTED,		/* other 5xx at RCPT, no finer signal */
+	R_REJECTED,		/* 551 user not local (RFC 5321 3.4) */
 	R_POLICY_BLOCK,		/* the server refuses *us*, not the address */
 	R_GREYLISTED,		/* 4xx greylisting, retries used up */
 	R_RATE_LIMITED,		/* 421 / 4.7.x too many / 452 4.5.3 */
@@ -52,6 +54,12 @@ enum reason {
 	R_SMTPUTF8_UNSUPPORTED,	/* UTF-8 local part, no SMTPUTF8 */
 	R_INTERRUPTED,		/* SIGINT/SIGTERM before a result */
 	R_INTERNAL,		/* a bug or resource failure of ours */
+	/*
+	 * Added later: appended, never inserted, so the numbers stored in
+	 * --cache-file stay valid.
+	 */
+	R_REJECTED_UNCLEAR,	/* 5xx at RCPT that says nothing we can read
+				   about the mailbox: unknown, not gone */
 	R__COUNT
 };
 
@@ -75,15 +83,56 @@ struct reply;
  * The verdict table: what a reply at a stage means (docs/verdicts.md,
  * "SMTP replies", has one example per row).  Rows are matched in order
  * on (stage, code or code class, enhanced code prefix, a keyword in the
- * text, case-insensitive); the first match gives the reason.  For RCPT:
+ * text, case-insensitive); the first match gives the reason.  At RCPT
  * 250/251 -> R_ACCEPTED (the engine turns it into R_CATCH_ALL when the
- * domain accepts anything); 550 5.1.1 / "user unknown" ->
- * R_MAILBOX_MISSING; etc.  For the stages before RCPT a 5xx means the
- * server refuses us (R_POLICY_BLOCK), except 530 5.7.0 "must issue
+ * domain accepts anything); undeliverable reasons only for replies about
+ * the recipient mailbox (words, or 5.1.1 and a few codes providers use
+ * consistently); replies about the sender, rates, policy or content are
+ * unknown whatever their code; a 5xx nothing recognises is
+ * R_REJECTED_UNCLEAR (unknown).  For the stages before RCPT a 5xx means
+ * the server refuses us (R_POLICY_BLOCK), except 530 5.7.0 "must issue
  * STARTTLS" (R_TLS_REQUIRED); a 4xx is R_TEMP_FAILURE or, when it says
- * so, R_RATE_LIMITED.
+ * so, R_RATE_LIMITED.  Rows of --verdict-rules are tried first.
  */
 enum reason	 verdict_smtp(enum smtp_stage stage, const struct reply *r);
+
+/*
+ * --verdict-rules FILE: rows of the user's, tried before the built-in
+ * table, in file order.  One row a line, the table's fields:
+ *	STAGES CODE ECODE KEYWORDS REASON
+ * STAGES "*" or a comma list of BANNER,EHLO,HELO,STARTTLS,MAIL,RCPT,
+ * RSET,QUIT; CODE "*", "5xx" (a class) or "550"; ECODE "*" (any), "-"
+ * (none sent) or a prefix on whole parts ("5.1.1", "5.7."); KEYWORDS
+ * "*" or "\"a|b\"" (case-insensitive, at a word start, outside <...>);
+ * REASON an SMTP reason token.  Blank lines and "#" lines are skipped.
+ * Bounds: VT_USER_MAX rows, lines of VT_LINE_MAX bytes, keywords of
+ * VT_KW_MAX bytes.
+ */
+#define VT_USER_MAX	128
+#define VT_LINE_MAX	512
+#define VT_KW_MAX	255
+
+/* add one row (a line without its newline); -1 and err on a bad row */
+int		 verdict_rule_add(const char *line, char *err, size_t errlen);
+
+/* forget every user row (tests) */
+void		 verdict_rules_clear(void);
+
+/*
+ * Read FILE with verdict_rule_add(); on the first bad row (or an
+ * over-long line, a NUL, a missing final newline, too many rows) return
+ * -1 with err = "FILE:LINE: what is wrong".  verdict_rules.c.
+ */
+int		 verdict_rules_load(const char *path, char *err, size_t errlen);
+
+/*
+ * The built-in row that decides a reply (its index), or -1 when a user
+ * row decides or the stage has no table; verdict_rows() says how many
+ * rows there are and, when evidence is not NULL, points it at each row's
+ * corpus evidence id ("r123") or NULL.  For the corpus test.
+ */
+int		 verdict_row(enum smtp_stage stage, const struct reply *r);
+size_t		 verdict_rows(const char *const **evidence);
 
 /* does a 4xx at RCPT look like greylisting (retry later helps)? */
 int		 verdict_greylist(const struct reply *r);

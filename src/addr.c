@@ -155,7 +155,20 @@ static const struct {
 	    "The address is longer than 254 octets (256 as a path)." },
 	[ADDR_E_TOO_LONG]	= { "too_long",
 	    "The input line is too long." },
+	[ADDR_E_SINGLE_LABEL]	= { "single_label",
+	    "The domain has a single label; SMTP wants a fully-qualified "
+	    "domain name (RFC 5321 2.3.5)." },
 };
+
+/* --allow-single-label (addr_allow_single_label); read-only after start */
+static int	addr_single_ok;
+
+/* see addr.h */
+void
+addr_allow_single_label(int allow)
+{
+	addr_single_ok = allow != 0;
+}
 
 /* see addr.h */
 const char *
@@ -727,6 +740,11 @@ addr_parse(const char *str, size_t len, struct addr *a)
 	}
 	if (e != ADDR_OK) {
 		return e;
+	}
+	/* RFC 5321 2.3.5: a domain name in SMTP is fully qualified */
+	if (s[at + 1] != '[' && !addr_single_ok &&
+	    memchr(a->domain, '.', a->domain_len) == NULL) {
+		return ADDR_E_SINGLE_LABEL;
 	}
 	/* step 8: RFC 5321 4.5.3.1.3, "<" local "@" domain ">" */
 	if (a->local_len + a->domain_len + 3 > ADDR_PATH_MAX) {

@@ -16,16 +16,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "result.h"
 #include "util.h"
+#include "verdict.h"
 
 static struct cache_ent	*ents;
 static uint32_t		*heads;
 static size_t		 nents, nheads, head;
 static uint64_t		 hits, misses;
+/* TTLs per kind (ms), see cache_ttls(); defaults as serve's options */
+static int64_t		 ttl_pos = 7 * 86400 * 1000LL, ttl_neg = 3 * 3600 * 1000LL,
+			 ttl_tmp = 300 * 1000LL;
+static int		 owner_set;
+static uid_t		 owner_uid;
 
 static uint32_t
 hash(const char *s, size_t n)
@@ -201,17 +209,88 @@ cache_misses(void)
 	return misses;
 }
 
+/* see cache.h */
+void
+cache_ttls(int64_t pos_ms, int64_t neg_ms, int64_t tmp_ms)
+{
+	ttl_pos = pos_ms;
+	ttl_neg = neg_ms;
+	ttl_tmp = tmp_ms;
+}
+
+/* see cache.h */
+int64_t
+cache_ttl_for(const struct result *r)
+{
+	switch (r->verdict) {
+	case V_DELIVERABLE:
+	case V_RISKY:
+		return ttl_pos;
+	case V_UNDELIVERABLE:
+		return r->reason == R_SYNTAX ? 0 : ttl_neg;
+	default:
+		return r->reason == R_INTERRUPTED || r->reason == R_NONE ? 0 :
+		    ttl_tmp;
+	}
+}
+
+/* see cache.h */
+void
+cache_trust_uid(uid_t uid)
+{
+	owner_set = 1;
+	owner_uid = uid;
+}
+
 static void
 field(struct buf *b, const char *s)
 {
 	buf_adds(b, *s != '\0' ? s : "-");
 }
 
+/*
+ * A new file next to path with an unpredictable name, created by us
+ * (O_EXCL: never one somebody prepared, O_NOFOLLOW: never through a
+ * link): fd, or -1.  tmp receives its name.
+ */
+static int
+tmp_open(const char *path, char *tmp, size_t cap)
+{
+	static const char	 abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char		 rnd[12];
+	struct buf		 b;
+	size_t			 i;
+	int			 fd, tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			return -1;
+		}
+		buf_init(&b, tmp, cap - 1);
+		buf_adds(&b, path);
+		buf_adds(&b, ".tmp-");
+		for (i = 0; i < sizeof(rnd); i++) {
+			buf_addc(&b, abc[rnd[i] % (sizeof(abc) - 1)]);
+		}
+		if (b.trunc) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		buf_nul(&b);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST) {
+			return fd;
+		}
+	}
+	return -1;
+}
+
 /* see cache.h */
 int
 cache_save(const char *path, int64_t now, int64_t now_wall)
 {
-	char		 tmp[4096 + 8], line[1024];
+	char		 tmp[4096 + 32], line[1024];
 	struct buf	 b;
 	size_t		 i, k;
 	int		 fd, saved;
@@ -220,11 +299,7 @@ cache_save(const char *path, int64_t now, int64_t now_wall)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	buf_init(&b, tmp, sizeof(tmp) - 1);
-	buf_adds(&b, path);
-	buf_adds(&b, ".tmp");
-	buf_nul(&b);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = tmp_open(path, tmp, sizeof(tmp));
 	if (fd < 0) {
 		return -1;
 	}
@@ -317,6 +392,37 @@ num(const char *s, int64_t min, int64_t max, int64_t *out)
 	return *out < min || *out > max ? -1 : 0;
 }
 
+/*
+ * Open the cache file to load: a regular file (not through a link),
+ * owned by the daemon's user and writable by nobody else, or whoever
+ * could write it would choose our answers.  FILE *, or NULL with errno
+ * (ENOENT: no file yet; EPERM: not trusted).
+ */
+static FILE *
+trusted_open(const char *path)
+{
+	struct stat	 sb;
+	FILE		*f;
+	int		 fd;
+	uid_t		 uid = owner_set ? owner_uid : geteuid();
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != uid ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		close(fd);
+		errno = EPERM;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+	}
+	return f;
+}
+
 /* see cache.h */
 int
 cache_load(const char *path, int64_t now, int64_t now_wall)
@@ -324,13 +430,14 @@ cache_load(const char *path, int64_t now, int64_t now_wall)
 	FILE		*f;
 	char		 line[1200], *p, *k;
 	struct result	 r;
-	int64_t		 exp, v, rs, code, ca;
+	struct addr	 a;
+	int64_t		 exp, v, rs, code, ca, left, max;
 	size_t		 n, i;
 
 	if (nents == 0) {
 		return 0;
 	}
-	f = fopen(path, "r");
+	f = trusted_open(path);
 	if (f == NULL) {
 		return errno == ENOENT ? 0 : -1;
 	}
@@ -350,7 +457,7 @@ cache_load(const char *path, int64_t now, int64_t now_wall)
 		memset(&r, 0, sizeof(r));
 		if (num(next_field(&p), 0, INT64_MAX, &exp) != 0 ||
 		    num(next_field(&p), 0, 3, &v) != 0 ||
-		    num(next_field(&p), 0, 255, &rs) != 0 ||
+		    num(next_field(&p), 1, R__COUNT - 1, &rs) != 0 ||
 		    num(next_field(&p), 0, 599, &code) != 0) {
 			continue;
 		}
@@ -378,12 +485,28 @@ cache_load(const char *path, int64_t now, int64_t now_wall)
 				k[i] = ' ';
 			}
 		}
-		r.verdict = (uint8_t)v;
+		/* a key is an address as serve forms it, nothing else */
+		if (addr_parse(k, strlen(k), &a) != ADDR_OK) {
+			continue;
+		}
+		/* the verdict follows from the reason; a file cannot pair them */
 		r.reason = (uint8_t)rs;
+		r.verdict = (uint8_t)reason_verdict((enum reason)rs);
+		(void)v;
 		r.code = (uint16_t)code;
 		r.catch_all = (int8_t)ca;
 		str_copy(r.text, sizeof(r.text), p, strlen(p));
-		cache_put(k, strlen(k), &r, now, (exp - now_wall) * 1000);
+		/*
+		 * No entry lives longer than its kind's TTL, whatever the file
+		 * says (a forged year-2286 expiry); seconds are clamped
+		 * before they become milliseconds, so nothing overflows.
+		 */
+		left = exp - (now_wall > 0 ? now_wall : 0);
+		max = cache_ttl_for(&r) / 1000;
+		if (left > max) {
+			left = max;
+		}
+		cache_put(k, strlen(k), &r, now, left * 1000);
 	}
 	fclose(f);
 	return 0;

@@ -1209,6 +1209,7 @@ eng_on_catchall(struct dom *d, const struct reply *r)
 	case R_MAILBOX_MISSING:
 	case R_MAILBOX_INVALID:
 	case R_REJECTED:
+	case R_REJECTED_UNCLEAR:	/* a random name refused: not accept-all */
 	case R_DISABLED:
 		d->catch_all = 0;
 		d->ca_state = CA_DONE;

@@ -66,6 +66,17 @@ static struct timer	 dns_timer;
 static const struct config *cfg;
 static uint64_t		 nqueries;
 static uint64_t		 rng_state;
+static int		 dns_h = -1;		/* the socket's loop handle */
+static uint64_t		 open_q;		/* nqueries at dns_open() */
+static int64_t		 open_ms;		/* loop_now() at dns_open() */
+
+/*
+ * serve runs for months: a fresh resolver socket (so a fresh random
+ * source port) after this many queries or this long, whichever first,
+ * at a moment with no query in flight (dns_close() drops them).
+ */
+#define DNS_REOPEN_QUERIES	256
+#define DNS_REOPEN_MS		60000
 
 static void start(struct mx_res *res, struct mx_job *job);
 
@@ -76,15 +87,38 @@ rnd(void)
 	return util_rand(&rng_state);
 }
 
+/*
+ * udns keeps deadlines in whole units of the clock it is given.  With
+ * time(NULL) (seconds) a query sent at 12.999 s with --dns-timeout 1 was
+ * due at 13 s, and any other answer processed from then on failed it
+ * after 1 ms: a slow (emulated, loaded) run lost answers that came in
+ * time.  udns is given a clock of DNS_TICK_MS ticks instead, read fresh
+ * at each call (never 0: udns reads 0 as "ask time()"), and the timeout
+ * in ticks plus one, so a query waits at least --dns-timeout and at most
+ * a tick more.  The tick is also udns's wait before it asks the next
+ * name server as well (was 1 s).
+ */
+#define DNS_TICK_MS	250
+
+static time_t
+dns_now(void)
+{
+	return (time_t)(now_ms() / DNS_TICK_MS) + 1;
+}
+
 static void
 rearm(void)
 {
-	int	 t = dns_timeouts(ctx, -1, 0);
+	time_t	 tick = dns_now();
+	int	 t = dns_timeouts(ctx, -1, tick);
 
 	if (t < 0) {
 		timer_stop(&dns_timer);
+	} else if (t == 0) {
+		timer_set(&dns_timer, loop_now() + 10);
 	} else {
-		timer_set(&dns_timer, loop_now() + (t > 0 ? t * 1000 : 10));
+		/* the start of tick "tick + t", when udns sees it due */
+		timer_set(&dns_timer, ((int64_t)tick + t - 1) * DNS_TICK_MS);
 	}
 }
 
@@ -100,7 +134,7 @@ on_dns_io(void *arg, int revents)
 {
 	(void)arg;
 	(void)revents;
-	dns_ioevent(ctx, 0);
+	dns_ioevent(ctx, dns_now());
 	rearm();
 }
 
@@ -197,6 +231,32 @@ bad:
 	return -1;
 }
 
+/* the resolver's UDP socket, on the loop: fd, -1 (udns), -2 (loop) */
+static int
+dns_sock_open(void)
+{
+	int	 fd, rcv = 1 << 20;
+
+	fd = dns_open(ctx);
+	if (fd < 0) {
+		return -1;
+	}
+	/*
+	 * Answers to a burst of queries arrive together; the default
+	 * buffer (about 200 KB) drops some under load on loopback.
+	 * The kernel caps this at net.core.rmem_max.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	dns_h = loop_add(fd, POLLIN, on_dns_io, NULL);
+	if (dns_h < 0) {
+		dns_close(ctx);
+		return -2;
+	}
+	open_q = nqueries;
+	open_ms = loop_now();
+	return fd;
+}
+
 /* see mx.h */
 int
 mx_init(const struct config *c, char *err, size_t errcap)
@@ -227,33 +287,44 @@ mx_init(const struct config *c, char *err, size_t errcap)
 			}
 		}
 	}
-	dns_set_opt(ctx, DNS_OPT_TIMEOUT, (int)c->dns_timeout_s);
+	dns_set_opt(ctx, DNS_OPT_TIMEOUT,
+	    (int)c->dns_timeout_s * (1000 / DNS_TICK_MS) + 1);
 	dns_set_opt(ctx, DNS_OPT_NTRIES, (int)c->dns_tries);
 	/* room for large MX sets: udns cannot fall back to TCP */
 	dns_set_opt(ctx, DNS_OPT_UDPSIZE, 16384);
 	dns_set_dbgfn(ctx, on_dns_dbg);
-	fd = dns_open(ctx);
+	timer_init(&dns_timer, on_dns_timer, NULL);
+	fd = dns_sock_open();
 	if (fd < 0) {
 		buf_init(&b, err, errcap - 1);
-		buf_adds(&b, "cannot open the resolver socket (no name server?)");
+		buf_adds(&b, fd == -1 ? "cannot open the resolver socket (no "
+		    "name server?)" : "out of descriptor slots");
 		buf_nul(&b);
 		return -1;
 	}
-	{
-		/*
-		 * Answers to a burst of queries arrive together; the default
-		 * buffer (about 200 KB) drops some under load on loopback.
-		 * The kernel caps this at net.core.rmem_max.
-		 */
-		int	 rcv = 1 << 20;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	}
-	timer_init(&dns_timer, on_dns_timer, NULL);
-	if (loop_add(fd, POLLIN, on_dns_io, NULL) < 0) {
-		return -1;
-	}
 	return 0;
+}
+
+/* see mx.h */
+void
+mx_dns_refresh(void)
+{
+	if (cfg == NULL || cfg->mode != MODE_SERVE || dns_active(ctx) != 0) {
+		return;
+	}
+	if (dns_h >= 0) {
+		if (nqueries - open_q < DNS_REOPEN_QUERIES &&
+		    loop_now() - open_ms < DNS_REOPEN_MS) {
+			return;
+		}
+		loop_del(dns_h);
+		dns_h = -1;
+		dns_close(ctx);
+	}
+	if (dns_sock_open() < 0) {
+		/* queries fail (errors, not answers) until the next try */
+		msg("cannot reopen the resolver socket", NULL);
+	}
 }
 
 static struct mx_job *
@@ -290,6 +361,7 @@ submit(struct mx_job *job, enum qkind kind, unsigned host, const char *name)
 	struct mx_q	*q;
 
 	MXP_ASSERT(job->nq < MX_Q_MAX);
+	mx_dns_refresh();
 	q = &job->q[job->nq++];
 	q->job = job;
 	q->kind = (uint8_t)kind;
@@ -817,30 +889,89 @@ mx_list_text(const struct mx_res *res, struct buf *b)
 	}
 }
 
+/*
+ * Ranges never probed without --allow-private (IANA special-purpose
+ * registries, RFC 6890 and successors): prefix bytes and length in
+ * bits.  Translation prefixes whose embedded IPv4 address we can find
+ * are not here: mx_addr_private() judges the IPv4 address inside.
+ */
+static const struct {
+	uint8_t		 p[16];
+	uint8_t		 bits;
+} priv4[] = {
+	{ { 0 }, 8 },				/* "this network" */
+	{ { 10 }, 8 },
+	{ { 100, 64 }, 10 },			/* CGN, RFC 6598 */
+	{ { 127 }, 8 },
+	{ { 169, 254 }, 16 },
+	{ { 172, 16 }, 12 },
+	{ { 192, 0, 0 }, 24 },			/* IETF protocol assignments */
+	{ { 192, 0, 2 }, 24 },			/* TEST-NET-1 */
+	{ { 192, 88, 99 }, 24 },		/* 6to4 relay anycast */
+	{ { 192, 168 }, 16 },
+	{ { 198, 18 }, 15 },			/* benchmarking */
+	{ { 198, 51, 100 }, 24 },		/* TEST-NET-2 */
+	{ { 203, 0, 113 }, 24 },		/* TEST-NET-3 */
+	{ { 224 }, 3 },				/* multicast, reserved, bcast */
+}, priv6[] = {
+	{ { 0 }, 96 },				/* ::, ::1, IPv4-compatible */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 96 },	/* SIIT ::ffff:0:0:0 */
+	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48 },	/* NAT64 local use, RFC 8215 */
+	{ { 0x01 }, 64 },			/* discard-only 100::/64 */
+	{ { 0x20, 0x01, 0, 0 }, 32 },		/* Teredo (IPv4 obfuscated) */
+	{ { 0x20, 0x01, 0, 0x02, 0, 0 }, 48 },	/* benchmarking */
+	{ { 0x20, 0x01, 0, 0x10 }, 28 },	/* ORCHID */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },	/* documentation */
+	{ { 0x3f, 0xff }, 20 },			/* documentation, RFC 9637 */
+	{ { 0xfc }, 7 },			/* ULA */
+	{ { 0xfe, 0x80 }, 10 },			/* link-local */
+	{ { 0xfe, 0xc0 }, 10 },			/* site-local (deprecated) */
+	{ { 0xff }, 8 },			/* multicast */
+};
+
+static int
+in_prefix(const uint8_t *a, const uint8_t *p, unsigned bits)
+{
+	unsigned	 n = bits / 8, r = bits % 8;
+
+	return memcmp(a, p, n) == 0 && (r == 0 ||
+	    ((a[n] ^ p[n]) & (0xff00 >> r)) == 0);
+}
+
 /* see mx.h */
 int
 mx_addr_private(int family, const uint8_t *a)
 {
-	static const uint8_t zero[16];
+	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				    0xff, 0xff };
+	static const uint8_t	 nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	size_t			 i;
 
 	if (family == 4) {
-		return a[0] == 0 || a[0] == 10 || a[0] == 127 ||
-		    (a[0] == 100 && (a[1] & 0xc0) == 64) ||	/* CGN */
-		    (a[0] == 169 && a[1] == 254) ||
-		    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-		    (a[0] == 192 && a[1] == 168) ||
-		    (a[0] == 198 && (a[1] & 0xfe) == 18) ||	/* bench */
-		    a[0] >= 224;				/* mcast */
+		for (i = 0; i < sizeof(priv4) / sizeof(priv4[0]); i++) {
+			if (in_prefix(a, priv4[i].p, priv4[i].bits)) {
+				return 1;
+			}
+		}
+		return 0;
 	}
-	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1)) {
-		return 1;					/* :: ::1 */
+	/*
+	 * Where an IPv4 address rides inside (mapped ::ffff:a.b.c.d, NAT64
+	 * 64:ff9b::a.b.c.d, 6to4 2002:aabb:ccdd::), that address decides:
+	 * with DNS64/NAT64 on the router, 64:ff9b::10.0.0.1 is 10.0.0.1.
+	 */
+	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0) {
+		return mx_addr_private(4, a + 12);
 	}
-	if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff) {
-		return mx_addr_private(4, a + 12);		/* mapped */
+	if (a[0] == 0x20 && a[1] == 0x02) {
+		return mx_addr_private(4, a + 2);
 	}
-	return (a[0] & 0xfe) == 0xfc ||				/* ULA */
-	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||		/* link */
-	    a[0] == 0xff;					/* mcast */
+	for (i = 0; i < sizeof(priv6) / sizeof(priv6[0]); i++) {
+		if (in_prefix(a, priv6[i].p, priv6[i].bits)) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* see mx.h */

@@ -80,6 +80,11 @@ static const struct opt opts[] = {
 	    "IPv6 mail hosts only" },
 	{ "allow-private", 0, OK_FLAG, F(allow_private), 1, 0, NULL, NULL,
 	    "probe mail hosts at private or loopback addresses" },
+	/* verdicts */
+	{ "verdict-rules", 0, OK_STR, F(verdict_rules), 0, 0, NULL, "FILE",
+	    "verdict rows of your own, tried before the built-in table" },
+	{ "allow-single-label", 0, OK_FLAG, F(allow_single_label), 1, 0,
+	    NULL, NULL, "accept dotless domains (a@host): closed networks" },
 	{ "dns-cache", 0, OK_U32, F(dns_cache), 1, 1u << 20, NULL, "N",
 	    "domains kept in the DNS cache (default 512)" },
 	{ "dns-inflight", 0, OK_U32, F(dns_inflight), 1, 4096, NULL, "N",
@@ -138,7 +143,7 @@ static const struct opt opts[] = {
 	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no",
 	    "STARTTLS use (default try)" },
 	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL,
-	    "verify certificates and host names" },
+	    "verify certificates and host names (implies --tls require)" },
 	{ "ca-file", 0, OK_STR, F(ca_file), 0, 0, NULL, "FILE",
 	    "CA bundle (default /etc/ssl/certs/ca-certificates.crt)" },
 	{ "tls-max", 0, OK_U32, F(tls_max), 1, 1024, NULL, "N",
@@ -171,6 +176,12 @@ static const struct opt opts[] = {
 	    "serve: permissions of socket files (default 0660)" },
 	{ "socket-owner", 0, OK_STR, F(socket_owner), 0, 0, NULL,
 	    "USER[:GROUP]", "serve: owner of socket files" },
+	/* serve hardening (issue 19) */
+	{ "user", 0, OK_STR, F(user), 0, 0, NULL, "USER[:GROUP]",
+	    "serve: run as USER once sockets and files are open" },
+	{ "drain-timeout", 0, OK_FN, F(drain_ms), 1, 3600, set_secs,
+	    "SECONDS", "serve: at SIGTERM, finish probes and answers for at "
+	    "most this long (default 15)" },
 	{ "on-undeliverable", 0, OK_FN, 0, V_UNDELIVERABLE, 0, set_action,
 	    "reject|defer|accept", "serve: policy answer (default reject)" },
 	{ "on-risky", 0, OK_FN, 0, V_RISKY, 0, set_action,
@@ -237,6 +248,7 @@ defaults(struct config *c)
 	c->max_request = 8192;
 	c->client_ms = 300000;
 	c->socket_mode = 0660;
+	c->drain_ms = 15000;
 	c->act[V_DELIVERABLE] = ACT_ACCEPT;
 	c->act[V_UNDELIVERABLE] = ACT_REJECT;
 	c->act[V_RISKY] = ACT_ACCEPT;
@@ -629,6 +641,15 @@ check(struct config *c)
 	if (c->ttl_min_s > c->ttl_max_s) {
 		die(EXIT_USAGE, "--ttl-min is above --ttl-max", NULL);
 	}
+	addr_allow_single_label(c->allow_single_label);
+	if (c->verdict_rules != NULL) {
+		char	 err[VT_LINE_MAX];
+
+		if (verdict_rules_load(c->verdict_rules, err,
+		    sizeof(err)) != 0) {
+			die(EXIT_USAGE, "--verdict-rules: ", err, NULL);
+		}
+	}
 	if (c->from[0] != '\0') {
 		/* the sender goes on the wire: it must be a valid address */
 		e = addr_parse(c->from, strlen(c->from), &a);
@@ -648,7 +669,9 @@ check(struct config *c)
 		buf_adds(&b, c->helo);
 		e = b.trunc ? ADDR_E_DOMAIN_LONG :
 		    addr_parse(b.p, b.len, &a);
-		if (e != ADDR_OK || (a.flags & ADDR_F_IDN)) {
+		/* a dotless HELO name is the server's business, not ours */
+		if ((e != ADDR_OK && e != ADDR_E_SINGLE_LABEL) ||
+		    (e == ADDR_OK && (a.flags & ADDR_F_IDN))) {
 			die(EXIT_USAGE, "--helo: want a host name or an address "
 			    "literal, not \"", c->helo, "\"", NULL);
 		}
@@ -673,6 +696,18 @@ check(struct config *c)
 	}
 	if (c->tls_verify && c->ca_file == NULL) {
 		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	}
+	if (c->tls_verify && c->mode != MODE_AUDIT) {
+		/*
+		 * "Verified or no answer": falling back to plaintext when
+		 * verification fails (--tls try) would protect nothing against
+		 * an active attacker, who need only break the handshake.
+		 */
+		if (c->tls == TLSM_NO) {
+			die(EXIT_USAGE, "--tls-verify needs TLS: not with --tls "
+			    "no", NULL);
+		}
+		c->tls = TLSM_REQUIRE;
 	}
 }
 

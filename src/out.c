@@ -2,11 +2,14 @@
  * out.c - text, JSON-lines and CSV writers; see out.h, docs/formats.md.
  *
  * Escaping, so one result is always one line:
- *  - text and CSV: bytes 0x00-0x1f and 0x7f become \xHH, a backslash
- *    becomes \\ (so the escaping can be undone); CSV then quotes a field
- *    holding a comma or a double quote (RFC 4180, quotes doubled);
- *  - JSON (RFC 8259): ", \ and controls escaped; a byte sequence that
- *    is not valid UTF-8 becomes U+FFFD, so the line is always valid JSON.
+ *  - text and CSV: bytes 0x00-0x1f and 0x7f, the C1 controls (UTF-8
+ *    C2 80-C2 9F) and bytes that are not valid UTF-8 become \xHH, a
+ *    backslash becomes \\ (so the escaping can be undone); CSV then
+ *    quotes a field holding a comma or a double quote (RFC 4180, quotes
+ *    doubled), and neutralises a field that starts like a formula;
+ *  - JSON (RFC 8259): ", \ and controls (C0, DEL, C1) escaped; a byte
+ *    sequence that is not valid UTF-8 becomes U+FFFD, so the line is
+ *    always valid JSON.
  */
 #include <errno.h>
 #include <limits.h>
@@ -62,30 +65,6 @@ out_room(struct out *o)
 	return OUT_BUF - o->len >= OUT_LINE_MAX;
 }
 
-/* text and CSV field escaping */
-static void
-esc_text(struct buf *b, const char *s, size_t n)
-{
-	size_t		 i, run = 0;
-	unsigned char	 c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != 0x7f && c != '\\') {
-			continue;
-		}
-		buf_add(b, s + run, i - run);
-		run = i + 1;
-		if (c == '\\') {
-			buf_add(b, "\\\\", 2);
-		} else {
-			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-			buf_add(b, e, 4);
-		}
-	}
-	buf_add(b, s + run, n - run);
-}
-
 /* length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0 */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
@@ -123,6 +102,66 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/*
+ * Bytes a terminal or a log reader could act on: C0 controls, DEL, the
+ * C1 controls U+0080-U+009F (as UTF-8, C2 80-C2 9F) and any byte that
+ * is not part of valid UTF-8 (a raw 0x9b is an 8-bit CSI).  Returns how
+ * many bytes at s to escape (0: none, the next k bytes are fine, *ok).
+ */
+static size_t
+unsafe_len(const unsigned char *s, size_t n, size_t *ok)
+{
+	size_t	 k;
+
+	*ok = 1;
+	if (s[0] < 0x20 || s[0] == 0x7f || s[0] == '\\') {
+		return 1;
+	}
+	if (s[0] < 0x80) {
+		return 0;
+	}
+	k = utf8_len(s, n);
+	if (k == 0) {
+		return 1;
+	}
+	if (k == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+		return 2;
+	}
+	*ok = k;
+	return 0;
+}
+
+/* see out.h: text and CSV field escaping, also for logs */
+void
+out_esc(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, run = 0, k, ok, j;
+
+	while (i < n) {
+		k = unsafe_len(u + i, n - i, &ok);
+		if (k == 0) {
+			i += ok;
+			continue;
+		}
+		buf_add(b, s + run, i - run);
+		for (j = i; j < i + k; j++) {
+			if (u[j] == '\\') {
+				buf_add(b, "\\\\", 2);
+			} else {
+				char e[4] = { '\\', 'x', hex[u[j] >> 4],
+				    hex[u[j] & 15] };
+				buf_add(b, e, 4);
+			}
+		}
+		i += k;
+		run = i;
+	}
+	buf_add(b, s + run, n - run);
+}
+
+#define esc_text out_esc
+
 static void
 json_str(struct buf *b, const char *s, size_t n)
 {
@@ -142,6 +181,12 @@ json_str(struct buf *b, const char *s, size_t n)
 		} else if ((k = utf8_len(u + i, n - i)) == 0) {
 			buf_adds(b, "\\ufffd");
 			i++;
+		} else if (k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) {
+			/* a C1 control (U+0080-U+009F), as text and CSV do */
+			char e[6] = { '\\', 'u', '0', '0',
+			    hex[u[i + 1] >> 4], hex[u[i + 1] & 15] };
+			buf_add(b, e, 6);
+			i += 2;
 		} else {
 			buf_add(b, u + i, k);
 			i += k;
@@ -398,17 +443,27 @@ fmt_json(struct buf *b, const struct result *r)
 	buf_adds(b, "}\n");
 }
 
-/* RFC 4180: quote (doubling quotes) when the field needs it */
+/*
+ * RFC 4180: quote (doubling quotes) when the field needs it.  A cell
+ * that starts like a spreadsheet formula (= + - @, OWASP "CSV
+ * injection") gets a leading ' and quotes, so it is shown, not run.
+ */
 static void
 csv_quote(struct buf *b, const char *p, size_t n)
 {
 	size_t	 i;
+	int	 formula = n > 0 && p[0] != '\0' &&
+	    strchr("=+-@", p[0]) != NULL;
 
-	if (memchr(p, ',', n) == NULL && memchr(p, '"', n) == NULL) {
+	if (!formula && memchr(p, ',', n) == NULL &&
+	    memchr(p, '"', n) == NULL) {
 		buf_add(b, p, n);
 		return;
 	}
 	buf_addc(b, '"');
+	if (formula) {
+		buf_addc(b, '\'');
+	}
 	for (i = 0; i < n; i++) {
 		if (p[i] == '"') {
 			buf_addc(b, '"');

@@ -22,8 +22,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -46,7 +48,9 @@ enum cstate { C_FREE, C_READ, C_ROOM, C_WAIT, C_WRITE, C_ORPHAN };
 
 #define LINE_MAX_REQ	1024		/* lines protocol: an address */
 #define TX_CAP		(OUT_LINE_MAX + 64)
-#define DRAIN_MS	15000		/* SIGTERM: time to finish probes */
+#define DRAIN_WRITE_MS	1000		/* after the drain budget: answers */
+#define FD_RESERVE	16		/* stdio, listeners, DNS, log, files */
+#define ACCEPT_PAUSE_MS	200		/* out of descriptors: accept later */
 
 struct client {
 	enum cstate	 state;
@@ -54,7 +58,8 @@ struct client {
 	int		 fd;
 	int		 ioh;
 	int		 closing;	/* close once tx is written */
-	struct timer	 timer;		/* idle timeout */
+	int		 pending;	/* a submission is in the engine */
+	struct timer	 timer;		/* idle (C_READ), write (C_WRITE) */
 	struct client	*wnext;		/* waiting for engine room */
 	size_t		 rx_len;
 	size_t		 tx_len, tx_off;
@@ -81,7 +86,8 @@ static int		 nlst;
 static struct client	*room_head, *room_tail;
 static int		 log_fd = 2, log_dgram;
 static int		 draining;
-static struct timer	 save_timer, stats_timer;
+static struct timer	 save_timer, stats_timer, accept_timer;
+static struct config	 cfg_mine;	/* serve_run's copy, limits fitted */
 
 static struct {
 	uint64_t	 queries;
@@ -230,8 +236,12 @@ client_drop(struct client *c)
 			room_tail = *pp;
 		}
 	}
-	if (c->state == C_WAIT) {
-		/* the probe goes on; its result still fills the cache */
+	if (c->pending) {
+		/*
+		 * The probe goes on; its result still fills the cache.  The
+		 * slot stays taken until then, so the result can never reach
+		 * the slot's next client (on_result).
+		 */
 		timer_stop(&c->timer);
 		loop_del(c->ioh);
 		c->ioh = -1;
@@ -243,6 +253,20 @@ client_drop(struct client *c)
 	client_free(c);
 }
 
+/*
+ * An answer is queued: the client has until the write deadline to take
+ * it (a client that never reads must not hold its slot for ever).
+ */
+static void
+writing(struct client *c)
+{
+	if (c->state != C_WRITE) {
+		c->state = C_WRITE;
+		timer_set(&c->timer, loop_now() + cfg->client_ms);
+	}
+	client_events(c);
+}
+
 static void
 send_text(struct client *c, const char *s, size_t n)
 {
@@ -251,8 +275,7 @@ send_text(struct client *c, const char *s, size_t n)
 	}
 	memcpy(c->tx + c->tx_len, s, n);
 	c->tx_len += n;
-	c->state = C_WRITE;
-	client_events(c);
+	writing(c);
 }
 
 static void
@@ -319,24 +342,7 @@ answer(struct client *c, const struct result *r)
 	n = out_format(cfg->fmt, r, c->tx + c->tx_len,
 	    sizeof(c->tx) - c->tx_len);
 	c->tx_len += n;
-	c->state = C_WRITE;
-	client_events(c);
-}
-
-static int64_t
-ttl_for(const struct result *r)
-{
-	switch (r->verdict) {
-	case V_DELIVERABLE:
-	case V_RISKY:
-		return (int64_t)cfg->ttl_pos_s * 1000;
-	case V_UNDELIVERABLE:
-		return r->reason == R_SYNTAX ? 0 : (int64_t)cfg->ttl_neg_s *
-		    1000;
-	default:
-		return r->reason == R_INTERRUPTED ? 0 :
-		    (int64_t)cfg->ttl_tmp_s * 1000;
-	}
+	writing(c);
 }
 
 /* the engine's result for a client's address */
@@ -347,8 +353,19 @@ on_result(void *tag, const struct result *r)
 	char		 ms[24];
 	struct buf	 b;
 
+	/*
+	 * A result belongs to the submission that asked for it: the client
+	 * keeps its slot (C_WAIT or C_ORPHAN) and its key while pending is
+	 * set, and asks nothing else meanwhile.  Anything else is a bug.
+	 */
+	if (!c->pending || (c->state != C_WAIT && c->state != C_ORPHAN)) {
+		st.errors++;
+		logline("dropped a result nobody is waiting for", NULL, NULL);
+		return;
+	}
+	c->pending = 0;
 	if (r->reason != R_SYNTAX) {
-		cache_put(c->key, c->key_len, r, loop_now(), ttl_for(r));
+		cache_put(c->key, c->key_len, r, loop_now(), cache_ttl_for(r));
 	}
 	st.verdicts[r->verdict < V__COUNT ? r->verdict : V_UNKNOWN]++;
 	buf_init(&b, ms, sizeof(ms) - 1);
@@ -360,7 +377,8 @@ on_result(void *tag, const struct result *r)
 		struct buf l;
 
 		buf_init(&l, line, sizeof(line) - 1);
-		buf_add(&l, c->key, c->key_len);
+		/* the key can be raw input (a syntax error): escape it */
+		out_esc(&l, c->key, c->key_len);
 		buf_addc(&l, ' ');
 		buf_adds(&l, verdict_token((enum verdict)r->verdict));
 		buf_addc(&l, ' ');
@@ -433,9 +451,11 @@ ask(struct client *c, const char *s, size_t n)
 		c->key_len = strlen(c->key);
 	}
 	c->state = C_WAIT;
+	c->pending = 1;		/* the result may come before eng_submit returns */
 	client_events(c);
 	if (eng_submit(s, n, c) != 0) {
 		/* no room in the engine: wait in line */
+		c->pending = 0;
 		c->state = C_ROOM;
 		c->wnext = NULL;
 		if (room_tail != NULL) {
@@ -461,11 +481,13 @@ retry_room(void)
 
 	while ((c = room_head) != NULL) {
 		c->state = C_WAIT;
+		c->pending = 1;
 		room_head = c->wnext;
 		if (room_head == NULL) {
 			room_tail = NULL;
 		}
 		if (eng_submit(c->ask, c->ask_len, c) != 0) {
+			c->pending = 0;
 			c->state = C_ROOM;
 			c->wnext = room_head;
 			room_head = c;
@@ -519,29 +541,27 @@ policy_request(struct client *c, size_t n)
 	ask(c, req.recipient.s, req.recipient.len);
 }
 
-/* look for a complete request in what has arrived; act on one */
-static void
-client_parse(struct client *c)
+/* one request from c->rx: 0 none complete yet, 1 acted on one, -1 quit */
+static int
+parse_one(struct client *c)
 {
 	char	*end;
 	size_t	 n, used;
+	int	 quit = 0;
 
-	if (c->state != C_READ || c->closing) {
-		return;
-	}
 	if (c->proto == P_LINES) {
 		end = memchr(c->rx, '\n', c->rx_len);
 		if (end == NULL) {
 			if (c->rx_len > LINE_MAX_REQ) {
 				bad_request(c, "line too long");
 			}
-			return;
+			return 0;
 		}
 		n = (size_t)(end - c->rx);
 		used = n + 1;
 		if (n > LINE_MAX_REQ) {
 			bad_request(c, "line too long");
-			return;
+			return 0;
 		}
 		if (n > 0 && c->rx[n - 1] == '\r') {
 			n--;
@@ -556,8 +576,7 @@ client_parse(struct client *c)
 			buf_addc(&b, '\n');
 			send_text(c, b.p, b.len);
 		} else if (n == 4 && memcmp(c->rx, "quit", 4) == 0) {
-			c->closing = 1;
-			client_events(c);
+			quit = 1;
 		} else if (n == 0) {
 			/* a blank line: nothing asked */
 		} else {
@@ -580,26 +599,52 @@ client_parse(struct client *c)
 			if (c->rx_len >= cfg->max_request) {
 				bad_request(c, "request too large");
 			}
-			return;
+			return 0;
 		}
 		n = (size_t)(end - c->rx);
 		used = n + 1;
 		if (n == 0) {
 			bad_request(c, "empty request");
-			return;
+			return 0;
 		}
 		policy_request(c, n);
 	}
 	memmove(c->rx, c->rx + used, c->rx_len - used);
 	c->rx_len -= used;
+	return quit ? -1 : 1;
 }
 
+/*
+ * Look for a complete request in what has arrived and act on it; go on
+ * with the next pipelined one while the client is still reading (a blank
+ * line or a "stats" answered at once must not leave the rest waiting for
+ * more bytes).  0, or -1 when the client is gone.
+ */
+static int
+client_parse(struct client *c)
+{
+	while (c->state == C_READ && !c->closing && c->tx_len == 0) {
+		switch (parse_one(c)) {
+		case 0:
+			return 0;
+		case -1:
+			/* "quit" with nothing left to write */
+			client_drop(c);
+			return -1;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* idle in C_READ, or an answer not taken by its deadline in C_WRITE */
 static void
 on_client_timer(void *arg)
 {
 	struct client	*c = arg;
 
-	if (c->state == C_READ && c->tx_len == 0) {
+	if ((c->state == C_READ && c->tx_len == 0) || c->state == C_WRITE) {
 		client_drop(c);
 	}
 }
@@ -635,6 +680,17 @@ on_client(void *arg, int revents)
 		client_parse(c);
 		return;
 	}
+	if (c->state != C_READ) {
+		/*
+		 * Waiting for a result or for room: nothing is read now, so
+		 * the request size limit does not apply; only notice that
+		 * the client went away.
+		 */
+		if (revents & (POLLHUP | POLLERR)) {
+			client_drop(c);
+		}
+		return;
+	}
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
 		client_read(c);
 	}
@@ -663,6 +719,85 @@ client_read(struct client *c)
 	client_parse(c);
 }
 
+/* stop (1) or resume (0) accepting on every listener */
+static void
+accept_pause(int stop)
+{
+	int	 i;
+
+	for (i = 0; i < nlst; i++) {
+		if (lst[i].fd >= 0) {
+			loop_events(lst[i].ioh, stop ? 0 : POLLIN);
+		}
+	}
+	if (stop && !timer_armed(&accept_timer)) {
+		st.errors++;
+		logline("out of descriptors: not accepting for a moment",
+		    NULL, NULL);
+		timer_set(&accept_timer, loop_now() + ACCEPT_PAUSE_MS);
+	}
+}
+
+static void
+on_accept_timer(void *arg)
+{
+	(void)arg;
+	if (!draining) {
+		accept_pause(0);
+	}
+}
+
+/*
+ * Every client and every probe holds a descriptor: make the limit fit
+ * --max-clients + --concurrency (raise the soft limit up to the hard
+ * one), or lower both with a warning, rather than run into EMFILE.
+ */
+static void
+fit_fd_limit(struct config *c)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = (rlim_t)c->max_clients + c->concurrency +
+			    FD_RESERVE;
+	uint64_t	 avail;
+	char		 mem[160];
+	struct buf	 b;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need) {
+		return;
+	}
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+	} else {
+		rl.rlim_cur = rl.rlim_max;
+	}
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 &&
+	    getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		return;
+	}
+	if (rl.rlim_cur >= need) {
+		return;
+	}
+	if (rl.rlim_cur < FD_RESERVE + 2) {
+		die(EXIT_USAGE, "serve: the descriptor limit (ulimit -n) is too "
+		    "low", NULL);
+	}
+	avail = (uint64_t)rl.rlim_cur - FD_RESERVE;
+	if (c->concurrency > avail / 2) {
+		c->concurrency = (uint32_t)(avail / 2);
+	}
+	if (c->max_clients > avail - c->concurrency) {
+		c->max_clients = (uint32_t)(avail - c->concurrency);
+	}
+	buf_init(&b, mem, sizeof(mem) - 1);
+	buf_adds(&b, "descriptor limit ");
+	buf_addu(&b, (uint64_t)rl.rlim_cur);
+	buf_adds(&b, ": lowered to --max-clients ");
+	buf_addu(&b, c->max_clients);
+	buf_adds(&b, " --concurrency ");
+	buf_addu(&b, c->concurrency);
+	msg("serve: ", buf_nul(&b), NULL);
+}
+
 static void
 on_accept(void *arg, int revents)
 {
@@ -674,6 +809,15 @@ on_accept(void *arg, int revents)
 	(void)revents;
 	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/*
+			 * The connection stays in the backlog and poll() would
+			 * say so at once, for ever: stop listening for a while
+			 * instead of spinning.
+			 */
+			accept_pause(1);
+		}
 		return;
 	}
 	for (i = 0; i < nclients && !draining; i++) {
@@ -708,6 +852,7 @@ on_accept(void *arg, int revents)
 	c->proto = l->proto;
 	c->state = C_READ;
 	c->closing = 0;
+	c->pending = 0;
 	c->rx_len = c->tx_len = c->tx_off = 0;
 	c->wnext = NULL;
 	timer_set(&c->timer, loop_now() + cfg->client_ms);
@@ -715,43 +860,103 @@ on_accept(void *arg, int revents)
 
 /* ---- listeners ---- */
 
+/*
+ * USER[:GROUP] (for --socket-owner and --user) to ids; -1 for a part
+ * not given.  The user's own group unless a group is named.
+ */
 static void
-owner(const char *path)
+user_group(const char *spec, const char *opt, uid_t *uid, gid_t *gid)
 {
 	char		 user[64];
 	const char	*colon;
 	struct passwd	*pw;
 	struct group	*gr;
-	uid_t		 uid = (uid_t)-1;
-	gid_t		 gid = (gid_t)-1;
 	size_t		 n;
 
-	if (cfg->socket_owner == NULL) {
-		return;
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	colon = strchr(spec, ':');
+	n = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+	if (n >= sizeof(user)) {
+		die(EXIT_USAGE, opt, ": user name too long", NULL);
 	}
-	colon = strchr(cfg->socket_owner, ':');
-	n = colon != NULL ? (size_t)(colon - cfg->socket_owner) :
-	    strlen(cfg->socket_owner);
-	str_copy(user, sizeof(user), cfg->socket_owner, n);
+	str_copy(user, sizeof(user), spec, n);
 	if (user[0] != '\0') {
 		pw = getpwnam(user);
 		if (pw == NULL) {
-			die(EXIT_USAGE, "--socket-owner: no user ", user, NULL);
+			die(EXIT_USAGE, opt, ": no user ", user, NULL);
 		}
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
 	}
 	if (colon != NULL && colon[1] != '\0') {
 		gr = getgrnam(colon + 1);
 		if (gr == NULL) {
-			die(EXIT_USAGE, "--socket-owner: no group ", colon + 1,
-			    NULL);
+			die(EXIT_USAGE, opt, ": no group ", colon + 1, NULL);
 		}
-		gid = gr->gr_gid;
+		*gid = gr->gr_gid;
 	}
-	if (chown(path, uid, gid) != 0) {
-		die(EXIT_USAGE, "chown ", path, ": ", strerror(errno), NULL);
+}
+
+/*
+ * Bind a Unix socket at path with its final mode and owner, without
+ * ever touching path through a name somebody else could swap: the
+ * socket is made in a fresh private directory next to path (mode from
+ * the umask at bind(), owner by fchownat() relative to that directory,
+ * which only we can write), then renamed into place.  A chmod()/chown()
+ * of path after bind() would follow a symlink planted by whoever can
+ * write the socket's directory (postfix, in the documented recipe).
+ */
+static void
+bind_unix(int fd, const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	char			 dir[sizeof(sun.sun_path) + 32];
+	const char		*slash = strrchr(path, '/');
+	struct buf		 b;
+	uid_t			 uid = (uid_t)-1;
+	gid_t			 gid = (gid_t)-1;
+	mode_t			 old;
+	int			 dfd, cwd, rc;
+
+	buf_init(&b, dir, sizeof(dir) - 1);
+	buf_add(&b, path, slash == path ? 1 : (size_t)(slash - path));
+	buf_adds(&b, "/.mxprobe-XXXXXX");
+	if (b.trunc || mkdtemp(buf_nul(&b)) == NULL) {
+		die(EXIT_USAGE, "listen on ", path, ": cannot make a private "
+		    "directory beside it: ", strerror(errno), NULL);
 	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || cwd < 0 || fstat(dfd, &sb) != 0 ||
+	    sb.st_uid != geteuid() || (sb.st_mode & 077) != 0) {
+		die(EXIT_USAGE, "listen on ", path, ": the private directory ",
+		    dir, " was tampered with", NULL);
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, "s", 2);
+	if (cfg->socket_owner != NULL) {
+		user_group(cfg->socket_owner, "--socket-owner", &uid, &gid);
+	}
+	old = umask(~cfg->socket_mode & 0777);
+	rc = fchdir(dfd) != 0 ? -1 :
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (fchdir(cwd) != 0 || rc != 0 ||
+	    fchmodat(dfd, "s", cfg->socket_mode, 0) != 0 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchownat(dfd, "s", uid, gid, AT_SYMLINK_NOFOLLOW) != 0) ||
+	    renameat(dfd, "s", AT_FDCWD, path) != 0) {
+		rc = errno;
+		(void)unlinkat(dfd, "s", 0);
+		(void)rmdir(dir);
+		die(EXIT_USAGE, "listen on ", path, ": ", strerror(rc), NULL);
+	}
+	(void)rmdir(dir);
+	close(dfd);
+	close(cwd);
 }
 
 static void
@@ -777,8 +982,6 @@ listen_on(const char *spec, enum proto p)
 			die(EXIT_USAGE, "socket path too long: ", spec, NULL);
 		}
 		sun->sun_family = AF_UNIX;
-		memcpy(sun->sun_path, spec, strlen(spec) + 1);
-		sl = sizeof(*sun);
 		/* a stale socket of an earlier run is replaced, nothing else */
 		if (lstat(spec, &sb) == 0) {
 			if (!S_ISSOCK(sb.st_mode)) {
@@ -822,20 +1025,39 @@ listen_on(const char *spec, enum proto p)
 	if (ss.ss_family != AF_UNIX) {
 		setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	}
-	if (bind(l->fd, (struct sockaddr *)&ss, sl) != 0 ||
-	    listen(l->fd, 64) != 0) {
+	if (ss.ss_family == AF_UNIX) {
+		bind_unix(l->fd, spec);
+	} else if (bind(l->fd, (struct sockaddr *)&ss, sl) != 0) {
 		die(EXIT_USAGE, "listen on ", spec, ": ", strerror(errno),
 		    NULL);
 	}
-	if (ss.ss_family == AF_UNIX) {
-		if (chmod(spec, cfg->socket_mode) != 0) {
-			die(EXIT_USAGE, "chmod ", spec, ": ", strerror(errno),
-			    NULL);
-		}
-		owner(spec);
+	if (listen(l->fd, 64) != 0) {
+		die(EXIT_USAGE, "listen on ", spec, ": ", strerror(errno),
+		    NULL);
 	}
 	l->ioh = loop_add(l->fd, POLLIN, on_accept, l);
 	nlst++;
+}
+
+/*
+ * --user: everything that needs privilege is done (sockets bound and
+ * owned, CA bundle and cache file read, syslog and DNS sockets open);
+ * from here on the process parses network input, so it runs as the
+ * user, with no supplementary groups, and cannot get root back.  Any
+ * failure is fatal: never go on with more privilege than asked for.
+ */
+static void
+drop_privileges(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+		die(EXIT_INTERNAL, "--user: cannot drop privileges: ",
+		    strerror(errno), NULL);
+	}
+	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
+	    getegid() != gid || (uid != 0 && setuid(0) == 0)) {
+		die(EXIT_INTERNAL, "--user: privileges still held after "
+		    "setuid()", NULL);
+	}
 }
 
 static void
@@ -908,13 +1130,19 @@ serve_run(const struct config *c)
 	size_t		 i;
 	unsigned	 hups = 0;
 	int64_t		 drain_end = 0;
+	uid_t		 run_uid = (uid_t)-1;
+	gid_t		 run_gid = (gid_t)-1;
 
-	cfg = c;
+	cfg_mine = *c;
+	fit_fd_limit(&cfg_mine);
+	c = cfg = &cfg_mine;
 	nclients = c->max_clients;
 	clients = calloc(nclients, sizeof(*clients));
 	if (clients == NULL || cache_init(c->cache) != 0) {
 		die(EXIT_INTERNAL, "out of memory for clients and cache", NULL);
 	}
+	cache_ttls((int64_t)c->ttl_pos_s * 1000, (int64_t)c->ttl_neg_s * 1000,
+	    (int64_t)c->ttl_tmp_s * 1000);
 	for (i = 0; i < nclients; i++) {
 		clients[i].rx = malloc(c->max_request + 1);
 		if (clients[i].rx == NULL) {
@@ -926,9 +1154,20 @@ serve_run(const struct config *c)
 	}
 	eng_setup(c, nclients + 2, on_result);
 	log_open();
+	if (c->user != NULL) {
+		user_group(c->user, "--user", &run_uid, &run_gid);
+		if (run_uid == (uid_t)-1) {
+			die(EXIT_USAGE, "--user: give a user name", NULL);
+		}
+		/* the cache file is written as that user: it must own it */
+		cache_trust_uid(run_uid);
+	}
 	if (c->cache_file != NULL && cache_load(c->cache_file, loop_now(),
 	    (int64_t)time(NULL)) != 0) {
-		logline("cannot read the cache file: ", strerror(errno), NULL);
+		logline("cannot read the cache file ", c->cache_file,
+		    errno == EPERM ? ": not a regular file owned by the "
+		    "daemon's user and writable only by it: ignored" :
+		    strerror(errno));
 	}
 	if (c->policy != NULL) {
 		listen_on(c->policy, P_POLICY);
@@ -936,8 +1175,12 @@ serve_run(const struct config *c)
 	if (c->lines != NULL) {
 		listen_on(c->lines, P_LINES);
 	}
+	if (c->user != NULL) {
+		drop_privileges(run_uid, run_gid);
+	}
 	timer_init(&save_timer, on_save, NULL);
 	timer_init(&stats_timer, on_stats, NULL);
+	timer_init(&accept_timer, on_accept_timer, NULL);
 	if (c->cache_file != NULL) {
 		timer_set(&save_timer, loop_now() +
 		    (int64_t)c->cache_save_s * 1000);
@@ -962,7 +1205,7 @@ serve_run(const struct config *c)
 		if (loop_signal() != 0 && !draining) {
 			/* stop taking work; let the probes in flight finish */
 			draining = 1;
-			drain_end = loop_now() + DRAIN_MS;
+			drain_end = loop_now() + c->drain_ms;
 			listeners_close();
 			for (i = 0; i < nclients; i++) {
 				if (clients[i].state == C_READ &&
@@ -975,6 +1218,17 @@ serve_run(const struct config *c)
 		if (draining) {
 			if (loop_now() >= drain_end && eng_in_flight() > 0) {
 				eng_abort(R_INTERRUPTED, "shutting down");
+			}
+			if (loop_now() >= drain_end + DRAIN_WRITE_MS) {
+				/* clients that do not take their answers */
+				for (i = 0; i < nclients; i++) {
+					if (clients[i].state != C_FREE) {
+						client_free(&clients[i]);
+					}
+				}
+				logline("drain budget spent: closed the clients "
+				    "left", NULL, NULL);
+				break;
 			}
 			if (eng_in_flight() == 0 && !busy_clients()) {
 				if (sess_active() == 0) {

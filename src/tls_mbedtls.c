@@ -27,6 +27,7 @@
  * formatting, which MIPS routers cannot run).
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -54,13 +55,17 @@ struct tls {
 	int			 hs_done;
 	int			 ce;		/* cache entry, -1 none */
 	uint8_t			 key[16];	/* cache key: address ... */
-	uint32_t		 khash;		/* ... and name */
+	uint32_t		 khash;		/* ... and name (hash, */
+	char			 name[256];	/* the whole name) */
 };
 
 /* resumption: the last session per MX address and name */
 static struct tls_cache {
 	uint8_t			 key[16];
 	uint32_t		 khash;
+	char			 name[256];	/* compared whole: a hash collision
+						 * must not resume another name's
+						 * verified session */
 	int			 used;
 	uint64_t		 stamp;		/* LRU */
 	mbedtls_ssl_session	 sess;
@@ -363,7 +368,8 @@ cache_find(const struct tls *t)
 
 	for (i = 0; i < TLS_CACHE_MAX; i++) {
 		if (cache[i].used && cache[i].khash == t->khash &&
-		    memcmp(cache[i].key, t->key, sizeof(t->key)) == 0) {
+		    memcmp(cache[i].key, t->key, sizeof(t->key)) == 0 &&
+		    strcmp(cache[i].name, t->name) == 0) {
 			return i;
 		}
 	}
@@ -412,6 +418,7 @@ cache_save(struct tls *t)
 	}
 	memcpy(cache[i].key, t->key, sizeof(t->key));
 	cache[i].khash = t->khash;
+	memcpy(cache[i].name, t->name, sizeof(t->name));
 	cache[i].stamp = ++cache_clock;
 	cache[i].used = 1;
 	st.cache_bytes += st.cur - before;
@@ -422,16 +429,31 @@ int
 tls_start(struct tls *t, const char *host, const void *peer,
     size_t peerlen, tls_io_fn *send_fn, tls_io_fn *recv_fn, void *ctx)
 {
+	char	 ip[INET6_ADDRSTRLEN];
+
 	t->offered = t->full = t->hs_done = 0;
 	t->vflags = 0;
 	t->last = mbedtls_ssl_session_reset(&t->ssl);
 	if (t->last != 0) {
 		return -1;
 	}
+	if (host == NULL && verifying && (peerlen == 4 || peerlen == 16) &&
+	    inet_ntop(peerlen == 4 ? AF_INET : AF_INET6, peer, ip,
+	    sizeof(ip)) != NULL) {
+		/*
+		 * An address literal has no name: with --tls-verify the
+		 * certificate must name the address (an IP SAN, which
+		 * mbedTLS checks for a host that parses as an address).
+		 * Only then: RFC 6066 keeps addresses out of SNI.
+		 */
+		host = ip;
+	}
 	t->last = mbedtls_ssl_set_hostname(&t->ssl, host);
 	if (t->last != 0) {
 		return -1;
 	}
+	str_copy(t->name, sizeof(t->name), host != NULL ? host : "",
+	    host != NULL ? strlen(host) : 0);
 	memset(t->key, 0, sizeof(t->key));
 	memcpy(t->key, peer, peerlen < sizeof(t->key) ? peerlen :
 	    sizeof(t->key));

@@ -48,6 +48,7 @@ static const struct {
 	[R_SMTPUTF8_UNSUPPORTED] = { "smtputf8_unsupported",	V_UNKNOWN },
 	[R_INTERRUPTED]		= { "interrupted",		V_UNKNOWN },
 	[R_INTERNAL]		= { "internal",			V_UNKNOWN },
+	[R_REJECTED_UNCLEAR]	= { "rejected_unclear",		V_UNKNOWN },
 };
 
 const char *

@@ -49,7 +49,16 @@ DEPS_LDFLAGS  := -L$(SYSROOT)/lib
 # Order matters for static archives: tls needs x509 needs crypto.
 DEPS_LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -ludns
 
+# The compiler this target builds with; missing (a fresh machine, a cross
+# target never built here), toolchain/install-build-deps.sh installs the
+# board's DEB_PACKAGES first, as "make test" does, instead of stopping at
+# "mips-linux-gnu-gcc not found".
+DEPS_REALCC := $(if $(filter 1,$(USE_MUSL)),$(CROSS_COMPILE)gcc,$(or $(HOST_CC),gcc))
+
 $(SYSROOT)/.stamp: $(DEPS_INPUTS) deps-FORCE
+	@command -v '$(DEPS_REALCC)' >/dev/null 2>&1 && \
+	 command -v '$(CROSS_COMPILE)ar' >/dev/null 2>&1 || \
+	 sh '$(TOP)/toolchain/install-build-deps.sh' '$(TARGET)'
 	@SRC_CACHE='$(SRC_CACHE)' sh '$(TOP)/toolchain/fetch.sh'
 	@TARGET='$(TARGET)' SYSROOT='$(SYSROOT)' SRC_CACHE='$(SRC_CACHE)' \
 	 CROSS_COMPILE='$(CROSS_COMPILE)' MUSL_TARGET='$(MUSL_TARGET)' \

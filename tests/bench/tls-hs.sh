@@ -99,7 +99,7 @@ run() {
 	python3 - "$H/$1.out" "$H/$1.err" "$BIN" --dns "127.0.0.1:$DNSPORT" \
 	    --port "$SMTPPORT" --allow-private --dns-timeout 1 --dns-tries 2 \
 	    --no-catch-all --concurrency 1 --per-domain 1 --tls-max 1 \
-	    --tls "$3" --tls-verify --ca-file "$H/ca.crt" \
+	    --tls "$3" $([ "$3" = no ] || echo --tls-verify) --ca-file "$H/ca.crt" \
 	    -f "$2" <<'EOF'
 import os, sys, time
 out, err, argv = sys.argv[1], sys.argv[2], sys.argv[3:]

@@ -12,6 +12,9 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIP interop: needs root for network namespaces"
 	exit 0
 fi
+# one interop run per machine, the probe namespace below included
+. "$TOP/tests/interop/lock.sh"
+mxpi_lock || { echo "SKIP interop: $MXPI_LOCK held by another run for an hour"; exit 0; }
 if ! ip netns add mxpi-probe 2>/dev/null; then
 	echo "SKIP interop: ip netns add does not work here"
 	exit 0

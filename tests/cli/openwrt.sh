@@ -66,6 +66,12 @@ procd_set_param() { _p=$1; shift; echo "set $_p$(_args "$@")" >>"$OUT"; }
 procd_append_param() { _p=$1; shift; echo "append $_p$(_args "$@")" >>"$OUT"; }
 procd_add_reload_trigger() { echo "reload_trigger$(_args "$@")" >>"$OUT"; }
 mkdir() { echo "mkdir$(_args "$@")" >>"$OUT"; }
+chown() { echo "chown$(_args "$@")" >>"$OUT"; }
+chmod() { echo "chmod$(_args "$@")" >>"$OUT"; }
+user_exists() { return 1; }
+group_exists() { return 1; }
+user_add() { echo "user_add$(_args "$@")" >>"$OUT"; }
+group_add() { echo "group_add$(_args "$@")" >>"$OUT"; }
 STUBS
 
 # run_init NAME: source the init script as rc.common does, call
@@ -111,7 +117,10 @@ sed "s/option enabled '0'/option enabled '1'/" "$PKG/files/mxprobe.config" |
 run_init enabled
 check_eq "init enabled: exit 0" "$init_rc" 0
 check_eq "init enabled: command line" "$(cmdline enabled)" \
-    "[/usr/sbin/mxprobe] [serve] [--policy] [/var/run/mxprobe/policy.sock] [--concurrency] [8] [--per-domain] [2] [--tls] [try] [--cache] [1024]"
+    "[/usr/sbin/mxprobe] [serve] [--policy] [/var/run/mxprobe/policy.sock] [--concurrency] [8] [--per-domain] [2] [--tls] [try] [--cache] [1024] [--user] [mxprobe]"
+check_eq "init enabled: the dedicated user made" \
+    "$(grep '_add' "$T/enabled.out" | tr '\n' ' ')" \
+    "group_add [mxprobe] [373] user_add [mxprobe] [373] [373] [mxprobe] [/var/empty] [/bin/false] "
 check_eq "init enabled: socket folder made" \
     "$(grep '^mkdir' "$T/enabled.out")" "mkdir [-p] [/var/run/mxprobe]"
 check "init enabled: respawn" grep -qx 'set respawn' "$T/enabled.out"
@@ -134,14 +143,24 @@ config mxprobe 'main'
 	option helo 'gw.example.net'
 	option from "probe@example.net"
 	option allow_private 'on'
-	option cache_file '/tmp/mxprobe.cache'
+	option cache_file '/var/lib/mxprobe/cache'
+	option user 'mxp'
 UCI
 run_init full
 check_eq "init full: exit 0" "$init_rc" 0
 check_eq "init full: command line" "$(cmdline full)" \
-    "[/usr/sbin/mxprobe] [serve] [--lines] [127.0.0.1:8025] [--backend] [mail.lan:2525] [--concurrency] [4] [--per-domain] [1] [--tls] [no] [--cache] [256] [--helo] [gw.example.net] [--from] [probe@example.net] [--cache-file] [/tmp/mxprobe.cache] [--allow-private]"
-check_eq "init full: no folder for a HOST:PORT socket" \
-    "$(grep -c '^mkdir' "$T/full.out" || true)" 0
+    "[/usr/sbin/mxprobe] [serve] [--lines] [127.0.0.1:8025] [--backend] [mail.lan:2525] [--concurrency] [4] [--per-domain] [1] [--tls] [no] [--cache] [256] [--helo] [gw.example.net] [--from] [probe@example.net] [--cache-file] [/var/lib/mxprobe/cache] [--user] [mxp] [--allow-private]"
+check_eq "init full: only the cache folder made (no socket folder)" \
+    "$(grep '^mkdir\|^ch' "$T/full.out" | tr '\n' ' ')" \
+    "mkdir [-p] [/var/lib/mxprobe] chown [mxp] [/var/lib/mxprobe] chmod [700] [/var/lib/mxprobe] "
+
+# 3b. a cache file straight in /tmp: refused (the folder would be given away)
+sed "s|option cache_file '/var/lib/mxprobe/cache'|option cache_file '/tmp/mxprobe.cache'|" \
+    "$T/uci-full/mxprobe" | uci tmpcache
+run_init tmpcache
+check_eq "init cache in /tmp: exit 1" "$init_rc" 1
+check "init cache in /tmp: says why" grep -q 'folder of its own' "$T/tmpcache.err"
+check_eq "init cache in /tmp: no chown" "$(grep -c '^chown' "$T/tmpcache.out" || true)" 0
 
 # 4. minimal: both sockets, everything else left to mxprobe's defaults
 uci minimal <<'UCI'

@@ -62,7 +62,9 @@ main(int argc, char **argv)
 			if (n <= 0) {
 				break;
 			}
+			/* flushed: a test may wait for the first answer */
 			fwrite(buf, 1, (size_t)n, stdout);
+			fflush(stdout);
 			for (i = 0; i < n; i++) {
 				if (buf[i] == '\n' && (!policy || prev == '\n')) {
 					got++;

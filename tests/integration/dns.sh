@@ -93,6 +93,19 @@ check_eq "TTL 1: asked again after it expired" "$(queries ttl.test MX)" 2
 check_eq "TTL 300: answered from the cache" "$(queries two.test MX)" 1
 check_eq "TTL: two results each" "$(wc -l <"$T/out")" 2
 
+# a query waits its whole --dns-timeout, whatever other answers come in
+# meanwhile.  udns's deadlines were whole seconds of time(): a query sent
+# at x.7 s with --dns-timeout 2 was due at x+2 s, and the first other
+# answer processed from then on failed it 1.3 s after it was sent.  Six
+# answers 1.0 to 1.5 s late: a run that began in the second half of a
+# second lost some (each run ~40 %); four runs.
+for r in 1 2 3 4; do
+	probe --mx-only --dns-timeout 2 u@late0.test u@late1.test u@late2.test \
+	    u@late3.test u@late4.test u@late5.test
+	check_eq "answers 1.0-1.5 s late, --dns-timeout 2: all in time (run $r)" \
+	    "$(cut -f1-3 "$T/out" | grep -v 'deliverable	mx_ok' || true)" ""
+done
+
 # bad --dns values are usage errors
 for bad in "x" "1.2.3.4:0" "1.2.3.4:99999" "[::1" "::1]:53" ""; do
 	mxp --mx-only --dns "$bad" a@b.test

@@ -37,7 +37,7 @@ sleep 2.3
 policy bob@ok.test >/dev/null
 check_eq "cache: asked again after --ttl-positive" "$(grep -c 'RCPT TO:<bob@ok.test>' "$TR")" 2
 kill -HUP "$SERVE_PID"
-sleep 0.2
+wait_grep "$T/serve.log" 'SIGHUP: result cache cleared' || true
 policy nobody@ok.test >/dev/null
 check_eq "SIGHUP: cache cleared, asked again" "$(grep -c 'RCPT TO:<nobody@ok.test>' "$TR")" 1
 
@@ -46,12 +46,8 @@ check_eq "SIGHUP: cache cleared, asked again" "$(grep -c 'RCPT TO:<nobody@ok.tes
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	policy Carol@ok.test >"$T/sf.$i" &
 done
-wait_all=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	while [ ! -s "$T/sf.$i" ] && [ $wait_all -lt 200 ]; do
-		sleep 0.05
-		wait_all=$((wait_all + 1))
-	done
+	wait_file "$T/sf.$i" || true
 done
 check_eq "single flight: ten answers" "$(cat "$T"/sf.* | grep -c '^action=DUNNO')" 10
 check_eq "single flight: one RCPT" "$(grep -c 'RCPT TO:<Carol@ok.test>' "$TR")" 1
@@ -79,9 +75,10 @@ check "SIGTERM: socket removed" test ! -e "$T/policy.sock"
 
 # client limit
 start_serve --max-clients 1
-sleep 60 | "$FAKES/sockreq" "$T/lines.sock" lines 1 60 >/dev/null &
+# (the holder is in once its first answer came, not after 0.3 s)
+{ echo stats; sleep 60; } | "$FAKES/sockreq" "$T/lines.sock" lines 2 60 >"$T/hold" &
 hold=$!
-sleep 0.3
+wait_file "$T/hold" || true
 check_eq "--max-clients 1: the second is turned away" "$(lines alice@ok.test)" "ERROR too many clients"
 kill $hold 2>/dev/null || true
 kill -TERM "$SERVE_PID"
@@ -109,8 +106,7 @@ $MXPROBE serve --policy "$T/policy.sock" --lines "$T/lines.sock" \
     2>>"$T/serve.log" &
 SERVE_PID=$!
 bg_pid $SERVE_PID
-i=0
-while [ ! -S "$T/lines.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_sockets $SERVE_PID "$T/lines.sock" || true
 check_eq "--backend: asked the backend" "$(policy alice@ok.test)" "action=DUNNO"
 check "--backend: the backend saw it" grep -q '127.0.40.1 .*RCPT TO:<alice@ok.test>' "$TR"
 kill -TERM "$SERVE_PID"
@@ -127,8 +123,7 @@ if [ -z "$MXP_QEMU" ] && [ "$MXP_SAN" = 0 ]; then
 	    2>>"$T/serve.log" &
 	rp=$!
 	bg_pid $rp
-	i=0
-	while [ ! -S "$T/lines.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	wait_sockets $rp "$T/lines.sock" || true
 	awk 'BEGIN { for (i = 0; i < 5000; i++) print "u" i "@catchall.test" }' |
 	    "$FAKES/sockreq" "$T/lines.sock" lines 5000 120 >"$T/many" || true
 	check_eq "5000 queries, 5000 answers" "$(grep -c 'catch_all' "$T/many")" 5000

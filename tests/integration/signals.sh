@@ -13,15 +13,22 @@ start_smtp "$T/w/world.smtp"
 P="--dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private --dns-timeout 1 --dns-tries 1 --banner-timeout 2 --greylist-delay 1"
 n=$(wc -l <"$T/w/list.txt" | tr -d ' ')
 
-# SIGINT / SIGTERM after a random pause (0 to 2.5 s), several times
-seed=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-echo "# random seed $seed"
+# SIGINT / SIGTERM after a random pause (0 to 2.5 s) measured from the
+# moment mxprobe is ready (the fake DNS saw its first query: its loop and
+# signal handlers are in place), several times.  Measured from its start,
+# a 0 ms pause killed an emulated mxprobe before main() (no line at all),
+# which says nothing about mxprobe.
+seed_init signals
 i=0
 for sig in TERM INT TERM INT TERM INT; do
 	i=$((i + 1))
 	ms=$(awk -v s="$seed" -v i="$i" 'BEGIN { srand(s + i); printf "%d", rand() * 2500 }')
+	: >"$QLOG"
 	$MXPROBE $P --concurrency 16 -f "$T/w/list.txt" >"$T/out" 2>"$T/err" &
 	p=$!
+	if ! wait_mxprobe $p; then
+		not_ok "SIG$sig: mxprobe ready within ${MXP_WAIT_S} s"
+	fi
 	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 	kill -"$sig" $p 2>/dev/null || true
 	set +e
@@ -61,7 +68,11 @@ for mode in --syntax-only --mx-only ""; do
 	check "$m: closed stdout said" grep -q 'writing results' "$T/err"
 
 	# a reader that went away before the first result: EPIPE
-	{ sleep 0.5; cat "$T/w/list.txt"; } | { set +e; $MXPROBE $P $mode 2>"$T/err"; echo $? >"$T/rc"; } | true
+	# (the input comes only once the reader has closed its end)
+	rm -f "$T/gone"
+	{ wait_file "$T/gone"; cat "$T/w/list.txt"; } |
+	    { set +e; $MXPROBE $P $mode 2>"$T/err"; echo $? >"$T/rc"; } |
+	    { exec 0<&-; echo gone >"$T/gone"; }
 	check_eq "$m: broken pipe -> 74" "$(cat "$T/rc")" 74
 	check "$m: broken pipe said" grep -q 'writing results: Broken pipe' "$T/err"
 done

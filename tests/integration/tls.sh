@@ -14,9 +14,11 @@ esac
 command -v openssl >/dev/null 2>&1 || { echo "SKIP tls: no openssl"; exit 0; }
 
 # --- certificates: a test CA, good RSA and ECDSA leafs, three bad ones
+# mx.c1437786.test: its 32-bit FNV-1a equals mx.c2176240.test's (which the
+# certificates do not name); 127.0.50.4 as an IP SAN, for literals
 names="mx.t12rsa.test mx.t13rsa.test mx.t12ec.test mx.t13ec.test mx.pss.test
-mx.expired.test mx.wrongname.test mx.selfsigned.test mx.req.test"
-san=$(for n in $names; do printf 'DNS:%s,' "$n"; done | sed 's/,$//')
+mx.expired.test mx.wrongname.test mx.selfsigned.test mx.req.test mx.c1437786.test"
+san=$(for n in $names; do printf 'DNS:%s,' "$n"; done; printf 'IP:127.0.50.4')
 o() { openssl "$@" >>"$T/openssl.log" 2>&1; }
 o req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.crt" \
     -days 30 -subj "/O=mxprobe test/CN=mxprobe test CA" \
@@ -65,9 +67,11 @@ conn_to() {	# conn_to ADDR: connections fakesmtp accepted on that host
 : >"$TR"
 probe --no-catch-all --tls-verify $CA a@t12rsa.test a@t13rsa.test \
     a@t12ec.test a@t13ec.test a@pss.test a@plain.test
-for d in t12rsa t13rsa t12ec t13ec pss plain; do
+for d in t12rsa t13rsa t12ec t13ec pss; do
 	expect "a@$d.test" "deliverable accepted"
 done
+# --tls-verify is "verified or no answer": no STARTTLS, no answer
+expect a@plain.test "unknown tls_failed"
 check "TLS 1.2 RSA, verified" sh -c "echo '$(tlsof a@t12rsa.test)' | grep -q '^TLSv1.2 TLS-ECDHE-RSA-WITH-.* verified$'"
 check "TLS 1.3 RSA, verified" sh -c "echo '$(tlsof a@t13rsa.test)' | grep -q '^TLSv1.3 TLS1-3-.* verified$'"
 check "TLS 1.2 ECDSA, verified" sh -c "echo '$(tlsof a@t12ec.test)' | grep -q '^TLSv1.2 TLS-ECDHE-ECDSA-WITH-.* verified$'"
@@ -113,10 +117,12 @@ expect a@selfsigned.test "unknown tls_failed"
 check "require: why" grep -q 'a@expired.test.*certificate verification failed: expired' "$T/out"
 : >"$TR"
 probe --no-catch-all --tls-verify $CA a@wrongname.test
-expect a@wrongname.test "deliverable accepted"
-check "try: plaintext after a failed verification, said so" \
-    grep -q 'tls handshake failed (.*name mismatch), plaintext' "$T/out"
-check_eq "try: reconnected once" "$(conn_to 127.0.50.7)" 2
+expect a@wrongname.test "unknown tls_failed"
+check "--tls-verify implies require: no plaintext after a failed verification" \
+    sh -c "! grep -q 'plaintext' '$T/out'"
+check_eq "--tls-verify: not reconnected in plaintext" "$(conn_to 127.0.50.7)" 1
+probe --no-catch-all --tls-verify --tls no $CA a@wrongname.test
+check_eq "--tls-verify with --tls no: usage error" "$rc" 64
 
 # --- broken servers
 : >"$TR"
@@ -171,5 +177,30 @@ check_eq "tls-max 1: all accepted" "$(grep -c '	deliverable	accepted	.*tls TLSv1
 check_eq "tls-max 1: never two handshakes at once" \
     "$(awk '$5 == "tls" && $6 == "handshake" { n++; if (n > 1) bad = 1 } $5 == "tls" && $6 ~ /^TLSv/ { n-- } END { print bad + 0 }' "$TR")" 0
 check_eq "no protocol violation" "$(grep ' ! ' "$TR" | head -3)" ""
+
+# --- --tls-verify and address literals: checked against the IP SAN
+probe --no-catch-all --tls-verify $CA 'a@[127.0.50.4]' 'a@[127.0.50.3]'
+expect 'a@[127.0.50.4]' "deliverable accepted"
+expect 'a@[127.0.50.3]' "unknown tls_failed"
+check "literal: the address is not in the certificate" \
+    grep -q 'a@\[127.0.50.3\].*name mismatch' "$T/out"
+
+# --- resumption is keyed on the whole name: mx.c1437786.test (named in
+# the certificate) and mx.c2176240.test (not) have the same FNV-1a hash
+# and address; the second must not resume the first's verified session
+{ cat "$TOP/tests/scenarios/tls.zone"; cat <<'Z'
+ca.test.		MX	10 mx.c1437786.test.
+mx.c1437786.test.	A	127.0.50.3
+cb.test.		MX	10 mx.c2176240.test.
+mx.c2176240.test.	A	127.0.50.3
+Z
+} >"$T/tls2.zone"
+start_dns "$T/tls2.zone"
+probe --no-catch-all --tls-verify --tls require --tls-max 1 --concurrency 1 $CA \
+    a@ca.test a@cb.test
+expect a@ca.test "deliverable accepted"
+expect a@cb.test "unknown tls_failed"
+check "hash collision: name mismatch, not a resumed session" \
+    grep -q 'a@cb.test.*name mismatch' "$T/out"
 
 done_testing

@@ -32,7 +32,8 @@ chaos() {
 	_nd=$1
 	_per=$2
 	_seed=${MXP_CHAOS_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-	echo "# chaos: seed $_seed (MXP_CHAOS_SEED=$_seed repeats this world)"
+	_replay="MXP_CHAOS_SEED=$_seed MXP_ONLY=chaos${MXP_FULL:+ MXP_FULL=$MXP_FULL} sh tests/run.sh ${MXP_VARIANT:-x86_64}"
+	echo "# chaos: seed $_seed (MXP_CHAOS_SEED=$_seed repeats this world; replay: $_replay)"
 	sh "$TOP/tests/lib/gen-world.sh" "$T/w" "$_nd" "$_per" 0 "$CHAOS_KINDS" "$_seed"
 	start_dns "$T/w/world.zone"
 	start_smtp "$T/w/world.smtp"

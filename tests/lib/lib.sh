@@ -8,10 +8,35 @@
 #   MXP_BIN   the binary itself;  MXP_QEMU  the qemu prefix, or empty
 #   FAKES     directory of the test servers (native)
 #   T         a fresh scratch directory for this script
+#
+# Rules for writing a test that stays deterministic on a loaded machine
+# and under qemu (a flaky check is a bug: CI runs once):
+# - Never wait for time when you mean readiness.  A server is ready when
+#   its ready file exists (start_dns, start_smtp); mxprobe is ready (its
+#   signal handlers installed, its loop running) when the fake DNS logged
+#   its first query (wait_mxprobe).  Wait with wait_until/wait_file,
+#   which give up only after MXP_WAIT_S seconds (default 120), never a
+#   fixed ~10 s that a loaded emulated run exceeds.
+# - A random pause (a signal "at a random moment") is measured from such
+#   a readiness sign, never from the start of the process: 0 ms after the
+#   start of an emulated process is before main().
+# - Read a server's transcript or query log only once the client has
+#   exited or a completion sign is in it (fakesmtp logs each command as
+#   it reads it, before its reply, and flushes every line).
+# - Randomised tests draw their seed with seed_init: it is printed, taken
+#   from MXP_SEED when set, and every FAIL line is followed by the command
+#   that replays the run with that seed.
+# - Timeouts given to mxprobe are generous unless the timeout itself is
+#   what is tested: a slow emulated CPU must not turn an answer into
+#   "unknown timeout".  Assert behaviour, never durations.
+# - Files and ports are per script: everything under $T, servers on a
+#   free port they choose.
 
 : "${T:=$(mktemp -d /tmp/mxp-test.XXXXXX)}"
+: "${MXP_WAIT_S:=120}"
 _pass=0
 _fail=0
+_replay=""
 
 ok() {
 	_pass=$((_pass + 1))
@@ -25,6 +50,17 @@ not_ok() {
 	for l in "$@"; do
 		printf '    %s\n' "$l"
 	done
+	if [ -n "$_replay" ]; then
+		printf '    replay: %s\n' "$_replay"
+	fi
+}
+
+# seed_init NAME: sets $seed (MXP_SEED, or random), prints it and the
+# command that replays this script with it; FAIL lines repeat that command
+seed_init() {
+	seed=${MXP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+	_replay="MXP_SEED=$seed MXP_ONLY=$1 sh tests/run.sh ${MXP_VARIANT:-x86_64}"
+	echo "# random seed $seed (replay: $_replay)"
 }
 
 # check NAME COMMAND...: passes when the command succeeds
@@ -79,16 +115,45 @@ field() {
 	sed -n "$1p" "$T/out" | cut -f "$2"
 }
 
-# wait until FILE exists (a test server's ready file), at most ~10 s
-wait_file() {
-	_i=0
-	while [ ! -s "$1" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt 200 ]; then
+# wait_until COMMAND...: poll until it succeeds; 1 after MXP_WAIT_S
+# seconds (by the clock, not by a count of polls: a loaded machine makes
+# each poll slower)
+wait_until() {
+	_wend=$(($(date +%s) + MXP_WAIT_S))
+	until "$@"; do
+		if [ "$(date +%s)" -gt "$_wend" ]; then
 			return 1
 		fi
 		sleep 0.05
 	done
+}
+
+# wait until FILE is not empty (a test server's ready file)
+wait_file() {
+	wait_until test -s "$1"
+}
+
+# wait_lines FILE N: until FILE has at least N lines
+wait_lines() {
+	wait_until _has_lines "$1" "$2"
+}
+_has_lines() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# wait_grep FILE PATTERN: until grep finds PATTERN in FILE
+wait_grep() {
+	wait_until grep -q -- "$2" "$1" 2>/dev/null
+}
+
+# wait_mxprobe PID: until the mxprobe started in the background as PID
+# is ready: the fake DNS logged a query (the loop runs, its signal
+# handlers are in place), or it has already exited.  Empty $QLOG first.
+wait_mxprobe() {
+	wait_until _mxp_ready "$1"
+}
+_mxp_ready() {
+	[ -s "$QLOG" ] || ! kill -0 "$1" 2>/dev/null
 }
 
 # background processes started by a test: killed by done_testing
@@ -169,11 +234,26 @@ start_serve() {
 	    --dns-timeout 1 --dns-tries 1 "$@" 2>>"$T/serve.log" &
 	SERVE_PID=$!
 	bg_pid $SERVE_PID
-	_i=0
-	while [ ! -S "$T/policy.sock" ] || [ ! -S "$T/lines.sock" ]; do
-		_i=$((_i + 1))
-		[ $_i -gt 200 ] && { echo "FAIL serve did not start"; cat "$T/serve.log"; return 1; }
-		sleep 0.05
+	wait_sockets "$SERVE_PID" "$T/policy.sock" "$T/lines.sock" ||
+	    { echo "FAIL serve did not start"; cat "$T/serve.log"; return 1; }
+}
+
+# wait_sockets PID SOCKET...: until every SOCKET exists; 1 if PID exited
+# first or MXP_WAIT_S passed
+wait_sockets() {
+	_wp=$1
+	shift
+	wait_until _sockets_or_gone "$_wp" "$@"
+	for _s in "$@"; do
+		[ -S "$_s" ] || return 1
+	done
+}
+_sockets_or_gone() {
+	_p=$1
+	shift
+	kill -0 "$_p" 2>/dev/null || return 0
+	for _s in "$@"; do
+		[ -S "$_s" ] || return 1
 	done
 }
 

@@ -71,8 +71,11 @@ static const struct addr_case addr_cases[] = {
 	{ IN("a.b.c.d@example.com"),	ADDR_OK, "example.com", 0 },
 	{ IN("MiXeD.Case@ExAmPle.COM"), ADDR_OK, "example.com", 0 },
 	{ IN("USER@EXAMPLE.ORG"),	ADDR_OK, "example.org", 0 },
-	{ IN("a@localhost"),		ADDR_OK, "localhost", 0 },
-	{ IN("a@b"),			ADDR_OK, "b", 0 },
+	/* issue 17: RFC 5321 2.3.5 wants an FQDN (--allow-single-label) */
+	{ IN("a@localhost"),		ADDR_E_SINGLE_LABEL, NULL, 0 },
+	{ IN("a@b"),			ADDR_E_SINGLE_LABEL, NULL, 0 },
+	{ IN("alice@ok"),		ADDR_E_SINGLE_LABEL, NULL, 0 },
+	{ IN("a@b."),			ADDR_E_DOMAIN_DOT, NULL, 0 },
 	{ IN("0@1.2.3.4"),		ADDR_OK, "1.2.3.4", 0 },
 	{ IN("a@123.example"),		ADDR_OK, "123.example", 0 },
 	{ IN("a@a-b.example"),		ADDR_OK, "a-b.example", 0 },
@@ -380,7 +383,7 @@ static const struct addr_case addr_cases[] = {
 	{ IN(Q65 "@x.example"),		ADDR_E_LOCAL_LONG, NULL, 0 },
 	{ IN("a@" L63 ".example"),	ADDR_OK, L63 ".example", 0 },
 	{ IN("a@" L64 ".example"),	ADDR_E_LABEL_LONG, NULL, 0 },
-	{ IN("a@" L63),			ADDR_OK, L63, 0 },
+	{ IN("a@" L63),			ADDR_E_SINGLE_LABEL, NULL, 0 },
 	{ IN("a@" L64),			ADDR_E_LABEL_LONG, NULL, 0 },
 	{ IN("a@" D252),		ADDR_OK, D252, 0 },
 	{ IN("ab@" D252),		ADDR_E_PATH_LONG, NULL, 0 },
@@ -595,7 +598,7 @@ static const char *const addr_tokens[] = {
 	"local_empty", "local_long", "local_char", "local_dot", "quote",
 	"domain_empty", "domain_long", "domain_dot", "label_long",
 	"label_char", "label_hyphen", "literal", "utf8", "idna", "path_long",
-	"too_long", NULL
+	"too_long", "single_label", NULL
 };
 
 static int
@@ -672,6 +675,16 @@ test_addr(void)
 		T_CHECKF(memcmp(a.lit, addr_lit_cases[i].lit, n) == 0,
 		    "%s", addr_lit_cases[i].in);
 	}
+
+	/* --allow-single-label: dotless domains pass; literals always did */
+	addr_allow_single_label(1);
+	T_INTEQ(addr_parse("alice@ok", 8, &a), ADDR_OK);
+	T_STREQ(a.domain, "ok");
+	T_INTEQ(addr_parse("a@Localhost", 11, &a), ADDR_OK);
+	T_STREQ(a.domain, "localhost");
+	addr_allow_single_label(0);
+	T_INTEQ(addr_parse("alice@ok", 8, &a), ADDR_E_SINGLE_LABEL);
+	T_INTEQ(addr_parse("a@[192.0.2.1]", 13, &a), ADDR_OK);
 
 	/* tokens are stable and texts exist; out of range does not crash */
 	for (e = 0; e < ADDR_E__COUNT; e++) {

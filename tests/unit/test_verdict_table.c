@@ -97,14 +97,16 @@ static const struct vt_case vt_cases[] = {
 	    "unnecessary spaces. Learn more at\r\n550 5.1.1  "
 	    "https://support.google.com/mail/?p=NoSuchUser - gsmtp\r\n",
 	    R_MAILBOX_MISSING },
+	/* issue 17: 5.1.0 is not used consistently (corpus r178): unclear */
 	{ R, "550 5.1.0 <bob@example.com>... Address rejected\r\n",
-	    R_MAILBOX_MISSING },
+	    R_REJECTED_UNCLEAR },
 	{ R, "553 5.1.3 Bad recipient address syntax\r\n",
 	    R_MAILBOX_INVALID },
 	{ R, "501 5.1.3 Bad recipient address syntax\r\n",
 	    R_MAILBOX_INVALID },
+	/* issue 17: "recipient rejected" says no why: unclear */
 	{ R, "550 5.1.2 <bob@example.com>: Recipient rejected\r\n",
-	    R_MAILBOX_MISSING },
+	    R_REJECTED_UNCLEAR },
 	{ R, "550 5.4.1 Recipient address rejected: Access denied. "
 	    "AS(201806281) [BN8NAM12FT041.eop-nam12.prod.protection."
 	    "outlook.com]\r\n", R_MAILBOX_MISSING },
@@ -153,26 +155,32 @@ static const struct vt_case vt_cases[] = {
 	{ R, "451 4.3.0 Temporary lookup failure\r\n", R_TEMP_FAILURE },
 	{ R, "450 4.1.1 <bob@example.com>: Recipient address rejected: "
 	    "unverified address\r\n", R_TEMP_FAILURE },
+	/* issue 17: an unreadable 5xx is unknown, not undeliverable */
 	{ R, "550 5.5.0 Requested action not taken: mailbox unavailable\r\n",
-	    R_REJECTED },
+	    R_REJECTED_UNCLEAR },
 	{ R, "554 delivery error: dd This user doesn't have a yahoo.com "
-	    "account (bob@yahoo.com) [0]\r\n", R_REJECTED },
+	    "account (bob@yahoo.com) [0]\r\n", R_MAILBOX_MISSING },
 
-	/* precedence: an enhanced code with a row beats words */
-	{ R, "550 5.7.1 User unknown\r\n", R_POLICY_BLOCK },
-	{ R, "550 5.1.1 blocked\r\n", R_MAILBOX_MISSING },
-	{ R, "550 5.2.1 User unknown\r\n", R_DISABLED },
+	/*
+	 * precedence (issue 17): words beat codes, sender/policy words
+	 * first ("550 5.7.1 550 User Unknown", corpus r049; "550 5.1.1 ...
+	 * too many recipients this hour", r167)
+	 */
+	{ R, "550 5.7.1 User unknown\r\n", R_MAILBOX_MISSING },
+	{ R, "550 5.1.1 blocked\r\n", R_POLICY_BLOCK },
+	{ R, "550 5.2.1 User unknown\r\n", R_MAILBOX_MISSING },
 	/* a vague code leaves it to words; policy words first */
 	{ R, "550 5.5.0 User unknown or sender blocked\r\n", R_POLICY_BLOCK },
-	/* 5.1.10 is not 5.1.1 */
-	{ R, "550 5.1.10 RESOLVER.ADR.RecipientNotFound\r\n", R_REJECTED },
+	/* 5.1.10 is not 5.1.1; Microsoft's words decide (next row) */
+	{ R, "550 5.1.10 RESOLVER.ADR.RecipientNotFound\r\n",
+	    R_REJECTED_UNCLEAR },
 	/* ... but Microsoft's full text says it in words */
 	{ R, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found "
 	    "by SMTP address lookup\r\n", R_MAILBOX_MISSING },
 	/* word starts: "full" is not in "successfully" */
 	{ R, "452 4.3.1 Not successfully stored\r\n", R_TEMP_FAILURE },
-	/* class mismatch: "4.1.1" is text, the 550 decides */
-	{ R, "550 4.1.1 mismatch\r\n", R_MAILBOX_MISSING },
+	/* class mismatch: "4.1.1" is text; a bare 550 is unclear (issue 17) */
+	{ R, "550 4.1.1 mismatch\r\n", R_REJECTED_UNCLEAR },
 	/* before RCPT a 530 without TLS words is a refusal */
 	{ M, "530 Relaying not allowed\r\n", R_POLICY_BLOCK },
 	{ R, "250 STARTTLS\r\n", R_ACCEPTED },
@@ -281,6 +289,7 @@ test_verdict_table(void)
 	T_INTEQ(reason_verdict(R_MAILBOX_INVALID), V_UNDELIVERABLE);
 	T_INTEQ(reason_verdict(R_DISABLED), V_UNDELIVERABLE);
 	T_INTEQ(reason_verdict(R_REJECTED), V_UNDELIVERABLE);
+	T_INTEQ(reason_verdict(R_REJECTED_UNCLEAR), V_UNKNOWN);
 	T_INTEQ(reason_verdict(R_MAILBOX_FULL), V_RISKY);
 	T_INTEQ(reason_verdict(R_POLICY_BLOCK), V_UNKNOWN);
 	T_INTEQ(reason_verdict(R_GREYLISTED), V_UNKNOWN);

@@ -12,9 +12,14 @@
 	T(verdict) \
 	T(reply) \
 	T(verdict_table) \
+	T(corpus) \
+	T(verdict_rules) \
 	T(ring) \
 	T(input) \
 	T(out) \
+	T(mxpriv) \
+	T(outesc) \
+	T(cachefile) \
 	T(gov) \
 	T(hostlim)
 
