@@ -86,7 +86,7 @@ SRCS-1	:= src/addr.c src/punycode.c src/util.c src/verdict.c src/ring.c \
 	   src/loop.c src/mx.c src/reply.c src/verdict_table.c src/sess.c \
 	   src/engine.c src/cache.c src/policy.c src/serve.c \
 	   src/socks.c src/proxy.c src/verdict_rules.c \
-	   src/feed.c src/resume.c src/progress.c
+	   src/feed.c src/resume.c src/progress.c src/gov.c src/hostlim.c
 SRCS-$(TLS) += src/tls_mbedtls.c
 SRCS-$(AUDIT) += src/audit.c src/spf.c src/dmarc.c
 SRCS-$(SELFCHECK) += src/selfcheck.c

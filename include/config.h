@@ -73,6 +73,16 @@ struct config {
 	int		 no_retry;
 	int		 catch_all;	/* probe a random recipient */
 
+	/* politeness (gov.h, docs/mxprobe.1 POLITENESS) */
+	uint32_t	 attempts;	/* per address, every kind counted */
+	uint32_t	 rejects_per_session;	/* rejected RCPTs, then QUIT */
+	uint32_t	 tx_per_session;	/* MAIL transactions per session */
+	uint32_t	 host_conn_min;	/* new connections/minute per host */
+	uint32_t	 host_rcpt_min;	/* RCPTs/minute per host */
+	uint32_t	 backoff_ms;	/* first pause after a host failure */
+	uint32_t	 backoff_max_ms;
+	const char	*limits_file;	/* --limits: by MX host name */
+
 	/* TLS */
 	enum tls_mode	 tls;
 	int		 tls_verify;

@@ -42,6 +42,9 @@ enum item_state {
 struct fact {
 	uint8_t		 reason;	/* enum reason; R_NONE: nothing yet */
 	uint8_t		 stage;		/* enum smtp_stage */
+	/* eng_on_sess_end: not about these items, ask them again (budget
+	 * permitting); reason says why if the budget is spent */
+	uint8_t		 again;
 	uint16_t	 code;
 	char		 ecode[12];
 	char		 text[REPLY_TEXT_MAX + 1];
@@ -61,7 +64,7 @@ struct item {
 	uint16_t	 text_len;
 	uint32_t	 full_len;
 	uint8_t		 cut;
-	uint8_t		 attempts;	/* SMTP sessions */
+	uint8_t		 attempts;	/* transactions and connections */
 	uint8_t		 greylisted;	/* retries used */
 	uint8_t		 role;
 	uint8_t		 utf8;		/* the local part is UTF-8 */
@@ -118,6 +121,7 @@ struct dom {
 	struct timer	 retry;		/* greylisted items' next try */
 	int64_t		 retry_first;	/* the earliest item of that burst */
 	struct timer	 gather;	/* a batch's gathering window */
+	struct timer	 gov;		/* the governor lets a session go */
 	uint16_t	 nq;		/* items in the queue */
 	uint8_t		 gathered;	/* the window has passed */
 	struct dom	*rnext;		/* ready list: waits for a session */
@@ -153,8 +157,22 @@ void	eng_prog(struct prog_eng *st);
 /* for the session module */
 struct sess;
 const struct config *eng_cfg(void);
-int	eng_backed_off(const struct mx_addr *a);
+/*
+ * The governor (gov.h), by mail host address.  eng_may_connect(): 1 when
+ * a new connection to a carrying nrcpt RCPTs may start now (it is then
+ * counted), 0 while the host is backed off or at its pace.
+ * eng_back_off(): the host failed temporarily (421, a rate limit): the
+ * next pause, longer each time.  eng_host_ok(): it answered an RCPT for
+ * good (the pauses start short again).  eng_rcpt_quota(): RCPTs the host
+ * may get now (<= max); when none, *when says from when one may go.
+ * eng_rcpts_sent(): n go now (counted).
+ */
+int	eng_may_connect(const struct mx_addr *a, unsigned nrcpt);
 void	eng_back_off(const struct mx_addr *a);
+void	eng_host_ok(const struct mx_addr *a);
+unsigned eng_rcpt_quota(const struct mx_addr *a, unsigned max,
+	    int64_t *when);
+void	eng_rcpts_sent(const struct mx_addr *a, unsigned n);
 void	eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f);
 void	eng_on_catchall(struct dom *d, const struct reply *r);
 void	eng_on_sess_end(struct sess *s, struct item **items, unsigned n,
@@ -163,7 +181,9 @@ void	eng_on_sess_end(struct sess *s, struct item **items, unsigned n,
  * More work for an open session to dom: up to max items from the
  * domain's queue (fewer if their commands would not fit in tx bytes);
  * *ca is set when the batch should carry the catch-all probe, whose
- * local part is then in ca_local.  Returns the count (0: nothing).
+ * local part is then in ca_local; items and probe together stay within
+ * max when max binds (max >= 2 for the probe).  Returns the count (0:
+ * nothing).
  */
 unsigned eng_take_batch(struct dom *d, struct item **items, unsigned max,
 	    size_t tx, int *ca, char *ca_local, size_t ca_cap);

@@ -141,6 +141,13 @@ int		 verdict_greylist(const struct reply *r);
 /* does a reply say "too many connections / rate limited" (back off)? */
 int		 verdict_ratelimit(const struct reply *r);
 
+/*
+ * does a 421 say the *session* made too many errors (Postfix "Error: too
+ * many errors")?  Then it is not a rate limit of the host: the session
+ * ends, what it left is asked again on a new one.
+ */
+int		 verdict_session_errors(const struct reply *r);
+
 /* stable token of a verdict ("deliverable", ...) */
 const char	*verdict_token(enum verdict v);
 

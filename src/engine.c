@@ -13,7 +13,11 @@
  *  - a domain is evicted only when idle (refs == 0), least recently
  *    used first; its DNS answer, catch-all status and limits go with it.
  * Politeness: at most dom->limit sessions per domain (--per-domain,
- * lowered after a 421), and while the catch-all probe is out, one.
+ * lowered after a 421), and while the catch-all probe is out, one; every
+ * new session waits until the governor (gov.h) lets a connection carrying
+ * its batch go to one of the domain's hosts (a timer per domain, never a
+ * sleep); every address has --attempts (transactions, reconnections,
+ * greylisting retries) and then ends with the reason that stopped it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,12 +38,13 @@
 #include "proxy.h"
 #include "feed.h"
 #include "progress.h"
+#include "gov.h"
+#include "hostlim.h"
 #include "result.h"
 #include "sess.h"
 #include "util.h"
 
 #define MAX_ATTEMPTS	2	/* sessions per address after a lost one */
-#define BACKOFF_MAX	64	/* mail hosts remembered as backed off */
 #define CA_TRIES	2	/* catch-all probes per domain */
 /*
  * A domain's session waits this long for its batch to fill while input
@@ -93,16 +98,12 @@ static uint64_t		 rng_state;
 static uint64_t		 nsessions;	/* opened, for the summary */
 static struct timer	 tick;		/* --progress, --cache-file saves */
 
-static struct {
-	uint8_t	 family;
-	uint8_t	 a[16];
-} boff[BACKOFF_MAX];
-static unsigned		 nboff;
-
 static void	kick(struct dom *d);
 static void	kick_ready(void);
 static void	on_retry(void *arg);
 static void	on_gather(void *arg);
+static void	on_gov(void *arg);
+static void	kick_later(struct dom *d);
 
 /* see engine.h */
 const struct config *
@@ -190,29 +191,46 @@ eng_bind(int fd, int family)
 
 /* see engine.h */
 int
-eng_backed_off(const struct mx_addr *a)
+eng_may_connect(const struct mx_addr *a, unsigned nrcpt)
 {
-	unsigned	 i, n = nboff < BACKOFF_MAX ? nboff : BACKOFF_MAX;
-
-	for (i = 0; i < n; i++) {
-		if (boff[i].family == a->family &&
-		    memcmp(boff[i].a, a->a, a->family == 4 ? 4 : 16) == 0) {
-			return 1;
-		}
+	if (gov_conn_at(a->family, a->a, nrcpt, loop_now()) > loop_now()) {
+		return 0;
 	}
-	return 0;
+	gov_conn(a->family, a->a, loop_now());
+	return 1;
 }
 
 /* see engine.h */
 void
 eng_back_off(const struct mx_addr *a)
 {
-	if (eng_backed_off(a)) {
-		return;
+	gov_fail(a->family, a->a, loop_now());
+}
+
+/* see engine.h */
+void
+eng_host_ok(const struct mx_addr *a)
+{
+	gov_ok(a->family, a->a);
+}
+
+/* see engine.h */
+unsigned
+eng_rcpt_quota(const struct mx_addr *a, unsigned max, int64_t *when)
+{
+	unsigned	 q = gov_rcpt_quota(a->family, a->a, max, loop_now());
+
+	if (q == 0) {
+		*when = gov_rcpt_at(a->family, a->a, loop_now());
 	}
-	boff[nboff % BACKOFF_MAX].family = a->family;
-	memcpy(boff[nboff % BACKOFF_MAX].a, a->a, 16);
-	nboff++;
+	return q;
+}
+
+/* see engine.h */
+void
+eng_rcpts_sent(const struct mx_addr *a, unsigned n)
+{
+	gov_rcpt(a->family, a->a, n, loop_now());
 }
 
 /* ---- domains ---- */
@@ -335,12 +353,14 @@ dom_new(const char *name, size_t n, uint32_t h)
 		ready_remove(d);
 		timer_stop(&d->retry);
 		timer_stop(&d->gather);
+		timer_stop(&d->gov);
 	} else {
 		return NULL;
 	}
 	memset(d, 0, sizeof(*d));
 	timer_init(&d->retry, on_retry, d);
 	timer_init(&d->gather, on_gather, d);
+	timer_init(&d->gov, on_gov, d);
 	memcpy(d->name, name, n);
 	d->name[n] = '\0';
 	d->hash = h;
@@ -393,6 +413,10 @@ eng_dom_active(struct dom *d, int delta)
 	MXP_ASSERT(delta > 0 || d->active > 0);
 	d->active = (uint16_t)(d->active + delta);
 	dom_settle(d);
+	if (delta < 0) {
+		/* a session that left work queued (governor, budgets) */
+		kick_later(d);
+	}
 }
 
 static void
@@ -700,44 +724,28 @@ dispatch(struct item *it)
 }
 
 /*
- * Providers whose mail hosts throttle verification hard: fewer
- * sessions and recipients per session keep us out of their blocks.
- * Matched on the best MX host name's suffix.
+ * Per-domain limits by the best MX host's name: --limits FILE, then the
+ * providers known to throttle verification (hostlim.c).  Only ever lower.
  */
-static const struct {
-	const char	*suffix;
-	uint16_t	 limit;
-	uint16_t	 batch;
-} providers[] = {
-	{ ".google.com",		1, 5 },
-	{ ".googlemail.com",		1, 5 },
-	{ ".outlook.com",		1, 5 },
-	{ ".yahoodns.net",		1, 3 },
-	{ ".mail.ru",			1, 5 },
-	{ ".icloud.com",		1, 5 },
-};
-
 static void
 provider_limits(struct dom *d)
 {
-	char		 host[256];
-	size_t		 i, n, k;
+	char			 host[256];
+	const struct hostlim	*l;
 
 	if (d->mx.nhost == 0) {
 		return;
 	}
 	mx_host_name(&d->mx, 0, host, sizeof(host));
-	n = strlen(host);
-	for (i = 0; i < MXP_NELEM(providers); i++) {
-		k = strlen(providers[i].suffix);
-		if (n > k && strcmp(host + n - k, providers[i].suffix) == 0) {
-			if (d->limit > providers[i].limit) {
-				d->limit = providers[i].limit;
-			}
-			if (d->batch > providers[i].batch) {
-				d->batch = providers[i].batch;
-			}
-		}
+	l = hostlim_find(host);
+	if (l == NULL) {
+		return;
+	}
+	if (l->sessions != 0 && d->limit > l->sessions) {
+		d->limit = l->sessions;
+	}
+	if (l->batch != 0 && d->batch > l->batch) {
+		d->batch = l->batch;
 	}
 }
 
@@ -879,13 +887,17 @@ eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
 	if (lim > max) {
 		lim = max;
 	}
+	/* the probe goes with at least one address, within max */
 	if (d->qhead != NULL && cfg->catch_all && d->ca_state == CA_NONE &&
-	    d->ca_tries < CA_TRIES) {
+	    d->ca_tries < CA_TRIES && max >= 2) {
 		*ca = 1;
 		d->ca_state = CA_PROBING;
 		d->ca_tries++;
 		ca_local_new(ca_local, ca_cap);
 		used += 16 + ca_cap + dlen;
+		if (lim == max) {
+			lim--;	/* a limit of the caller counts the probe */
+		}
 	}
 	while (n < lim && (it = d->qhead) != NULL) {
 		used += 16 + it->local_len + dlen;
@@ -934,14 +946,111 @@ on_gather(void *arg)
 	kick(d);
 }
 
+/*
+ * When the governor lets a new session to d start (<= now: now), and
+ * how many RCPTs it may carry then: the first of d's hosts that is
+ * neither backed off nor over its connection or RCPT pace.
+ */
+/* a host's own pace (--limits, by its name), told to the governor */
+static void
+host_limits(const struct dom *d, const struct mx_addr *a)
+{
+	char			 host[256];
+	const struct hostlim	*l;
+
+	mx_host_name(&d->mx, a->host, host, sizeof(host));
+	l = hostlim_find(host);
+	if (l != NULL && (l->conn_min != 0 || l->rcpt_min != 0)) {
+		gov_limit(a->family, a->a, l->conn_min, l->rcpt_min,
+		    loop_now());
+	}
+}
+
+static int64_t
+gov_ready(const struct dom *d, unsigned *quota)
+{
+	const struct mx_addr	*a;
+	int64_t			 now = loop_now(), t, best = INT64_MAX;
+	int			 i;
+
+	*quota = RCPT_MAX;
+	for (i = 0; i < d->mx.naddr; i++) {
+		a = &d->mx.addr[i];
+		host_limits(d, a);
+		t = gov_conn_at(a->family, a->a, 1, now);
+		if (t <= now) {
+			*quota = gov_rcpt_quota(a->family, a->a, RCPT_MAX, now);
+			return now;
+		}
+		if (t < best) {
+			best = t;
+		}
+	}
+	return best == INT64_MAX ? now : best;
+}
+
+static void
+on_gov(void *arg)
+{
+	kick(arg);
+}
+
+/*
+ * Has every host of d failed --attempts times in a row (421s, rate
+ * limits, busy greetings, never a real answer in between)?  Then asking
+ * again only adds to its load: what is queued for d ends now.  So a host
+ * that only ever says 421 sees about --attempts connections in a run,
+ * however many addresses wait for it.  serve runs for days: there the
+ * host gets one try after each pause (up to --backoff-max), and is
+ * asked again normally once it answers.
+ */
+static int
+hosts_spent(const struct dom *d)
+{
+	const struct mx_addr	*a;
+	int			 i;
+
+	if (d->mx.naddr == 0) {
+		return 0;
+	}
+	for (i = 0; i < d->mx.naddr; i++) {
+		a = &d->mx.addr[i];
+		if (gov_failures(a->family, a->a) < cfg->attempts ||
+		    (sink != NULL && gov_until(a->family, a->a) <=
+		    loop_now())) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+give_up_queue(struct dom *d)
+{
+	struct item	*it;
+	struct fact	 f;
+	struct buf	 b;
+
+	fact_set(&f, R_RATE_LIMITED, NULL);
+	buf_init(&b, f.detail, sizeof(f.detail) - 1);
+	buf_adds(&b, "every mail host failed ");
+	buf_addu(&b, cfg->attempts);
+	buf_adds(&b, " times in a row (421 or rate limit): not asked again");
+	buf_nul(&b);
+	while ((it = q_pop(d)) != NULL) {
+		complete(it, &f);
+	}
+}
+
 /* start sessions for d while its limits and the pool allow */
 static void
 kick(struct dom *d)
 {
 	struct item	*batch[RCPT_MAX];
 	struct sess	*s;
-	unsigned	 n;
+	unsigned	 n, quota;
 	int		 ca;
+	int64_t		 at;
 	char		 ca_local[24];
 
 	if (d->qhead != NULL && gathering(d)) {
@@ -957,7 +1066,23 @@ kick(struct dom *d)
 			ready_add(d);
 			return;
 		}
-		n = eng_take_batch(d, batch, RCPT_MAX, SESS_TX_CAP, &ca,
+		if (hosts_spent(d)) {
+			give_up_queue(d);
+			return;
+		}
+		/* the governor: wait on d's timer, not here */
+		at = gov_ready(d, &quota);
+		if (at > loop_now()) {
+			if (!timer_armed(&d->gov) || d->gov.when > at) {
+				timer_set(&d->gov, at);
+			}
+			return;
+		}
+		if (quota > cfg->rejects_per_session) {
+			/* a new session: at most its rejection budget */
+			quota = cfg->rejects_per_session;
+		}
+		n = eng_take_batch(d, batch, quota, SESS_TX_CAP, &ca,
 		    ca_local, sizeof(ca_local));
 		nsessions++;
 		sess_start(s, d, batch, n, ca, ca_local);
@@ -1069,7 +1194,8 @@ eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f)
 {
 	(void)s;
 	if (f->reason == R_GREYLISTED && !cfg->no_retry && !stopping &&
-	    it->greylisted < cfg->greylist_max) {
+	    it->greylisted < cfg->greylist_max &&
+	    it->attempts < cfg->attempts) {
 		/* RFC 6647: come back later; nothing sleeps meanwhile */
 		it->greylisted++;
 		it->state = ITEM_RETRY;
@@ -1110,6 +1236,85 @@ eng_on_catchall(struct dom *d, const struct reply *r)
 	/* the probing session takes the next batch; others may follow */
 }
 
+/*
+ * Is an item the session could not answer asked again?  Not when it has
+ * used its --attempts, nor after a failure that says something about it
+ * (timeouts, blocks...); yes after a put-back (too many recipients, a
+ * session's error limit), a host's rate limit (the governor makes the
+ * next try wait), or a lost session (once).
+ */
+static int
+ask_again(const struct item *it, const struct fact *f)
+{
+	if (stopping || it->attempts >= cfg->attempts) {
+		return 0;
+	}
+	switch ((enum reason)f->reason) {
+	case R_NONE:
+	case R_RATE_LIMITED:
+		return 1;
+	case R_PROTOCOL_ERROR:
+		return it->attempts < MAX_ATTEMPTS;
+	default:
+		return f->again;
+	}
+}
+
+/* an item ends: its budget spent, say so in the detail */
+static void
+complete_spent(struct item *it, const struct fact *f)
+{
+	struct fact	 g = *f;
+	struct buf	 b;
+
+	if (g.reason == R_NONE) {
+		g.reason = R_RATE_LIMITED;	/* put back until spent */
+	}
+	buf_init(&b, g.detail, sizeof(g.detail) - 1);
+	b.len = strlen(g.detail);
+	buf_adds(&b, b.len > 0 ? "; " : "");
+	buf_adds(&b, "gave up after ");
+	buf_addu(&b, it->attempts);
+	buf_adds(&b, " attempts");
+	buf_nul(&b);
+	complete(it, &g);
+}
+
+/*
+ * The host of d's session limited us: the addresses queued behind the
+ * batch (but not the batch, charged already) waited for the same host,
+ * so the attempt counts for them too.  A host that only ever says 421
+ * thus sees --attempts connections for a domain, not that many per
+ * batch.  Called before the batch is put back.
+ */
+static void
+charge_queue(struct dom *d, const struct fact *fail)
+{
+	struct item	*it, *prev = NULL, *next;
+
+	for (it = d->qhead; it != NULL; it = next) {
+		next = it->next;
+		if (it->attempts < UINT8_MAX) {
+			it->attempts++;
+		}
+		if (it->attempts < cfg->attempts) {
+			prev = it;
+			continue;
+		}
+		if (prev != NULL) {
+			prev->next = next;
+		} else {
+			d->qhead = next;
+		}
+		if (d->qtail == it) {
+			d->qtail = prev;
+		}
+		d->nq--;
+		it->next = NULL;
+		complete_spent(it, fail);
+	}
+}
+
 /* see engine.h */
 void
 eng_on_sess_end(struct sess *s, struct item **left, unsigned n,
@@ -1122,14 +1327,21 @@ eng_on_sess_end(struct sess *s, struct item **left, unsigned n,
 	if (r == R_RATE_LIMITED && d->limit > 1) {
 		d->limit = 1;
 	}
+	if (r == R_RATE_LIMITED && !stopping) {
+		charge_queue(d, fail);
+	}
 	for (i = n; i-- > 0;) {
 		struct item *it = left[i];
 
-		if (r == R_NONE || (r == R_PROTOCOL_ERROR && !stopping &&
-		    it->attempts < MAX_ATTEMPTS)) {
-			/* put back (452 4.5.3, or a lost session) */
+		if (ask_again(it, fail)) {
+			/* put back: the next session (governor permitting) */
 			it->state = ITEM_QUEUED;
 			q_prepend(d, it);
+			continue;
+		}
+		if (!stopping && it->attempts >= cfg->attempts &&
+		    (r == R_NONE || r == R_RATE_LIMITED || fail->again)) {
+			complete_spent(it, fail);
 			continue;
 		}
 		complete(it, fail);
@@ -1348,6 +1560,7 @@ abort_all(const struct fact *f)
 	for (i = 0; i < doms_used; i++) {
 		timer_stop(&doms[i].retry);
 		timer_stop(&doms[i].gather);
+		timer_stop(&doms[i].gov);
 	}
 }
 
@@ -1644,7 +1857,7 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	doms = calloc(ndoms, sizeof(*doms));
 	htab = calloc(hmask + 1, sizeof(*htab));
 	nio = c->concurrency + 8 + extra_io;
-	ntimers = c->concurrency + 2 * ndoms + 16 + extra_io;
+	ntimers = c->concurrency + 3 * ndoms + 16 + extra_io;
 	if (items == NULL || texts == NULL || doms == NULL || htab == NULL ||
 	    loop_init(nio, ntimers) != 0 ||
 	    sess_init(c->mode != MODE_MX ? c->concurrency : 0) != 0) {
@@ -1658,6 +1871,20 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	helo_init();
 	source_init();
 	proxy_init(c);
+	{
+		struct gov_limits gl = { c->host_conn_min, c->host_rcpt_min,
+		    c->backoff_ms, c->backoff_max_ms };
+
+		/* hosts remembered: four per session slot, at least 1024 */
+		if (gov_init(c->concurrency * 4 > 1024 ? c->concurrency * 4 :
+		    1024, &gl, seed) != 0) {
+			die(EXIT_INTERNAL, "out of memory for the pools", NULL);
+		}
+		if (c->limits_file != NULL &&
+		    hostlim_load(c->limits_file, err, sizeof(err)) != 0) {
+			die(EXIT_USAGE, "--limits: ", err, NULL);
+		}
+	}
 }
 
 /* see engine.h */

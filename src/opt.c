@@ -42,7 +42,7 @@ struct opt {
 };
 
 static opt_fn set_action, set_octal, set_shard, add_proxy, add_dnsbl,
-    set_progress;
+    set_progress, set_msecs;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
     show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
 
@@ -133,6 +133,24 @@ static const struct opt opts[] = {
 	    "report greylisting at once as unknown greylisted" },
 	{ "no-catch-all", 0, OK_FN, 0, 0, 0, no_catch_all, NULL,
 	    "do not probe a random recipient per domain" },
+	{ "attempts", 0, OK_U32, F(attempts), 1, 50, NULL, "N",
+	    "attempts per address: transactions, reconnections, retries "
+	    "(default 4)" },
+	{ "rejects-per-session", 0, OK_U32, F(rejects_per_session), 1, 1000,
+	    NULL, "N", "rejected recipients, then a new session (default 8)" },
+	{ "tx-per-session", 0, OK_U32, F(tx_per_session), 1, 10000, NULL, "N",
+	    "transactions (MAIL) per session (default 50)" },
+	{ "host-connections", 0, OK_U32, F(host_conn_min), 1, 100000, NULL,
+	    "N", "new connections per minute to one mail host (default 60)" },
+	{ "host-rcpts", 0, OK_U32, F(host_rcpt_min), 1, 1000000, NULL, "N",
+	    "RCPT commands per minute to one mail host (default 600)" },
+	{ "backoff", 0, OK_FN, F(backoff_ms), 1, 3600000, set_msecs,
+	    "SECONDS", "first pause after a host's temporary failure, "
+	    "doubled each time (default 10)" },
+	{ "backoff-max", 0, OK_FN, F(backoff_max_ms), 1, 86400000, set_msecs,
+	    "SECONDS", "longest such pause (default 300)" },
+	{ "limits", 0, OK_STR, F(limits_file), 0, 0, NULL, "FILE",
+	    "politeness limits by MX host name (see POLITENESS)" },
 	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no",
 	    "STARTTLS use (default try)" },
 	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL,
@@ -233,6 +251,13 @@ defaults(struct config *c)
 	c->greylist_delay_s = 300;
 	c->greylist_max = 2;
 	c->catch_all = 1;
+	c->attempts = 4;
+	c->rejects_per_session = 8;
+	c->tx_per_session = 50;
+	c->host_conn_min = 60;
+	c->host_rcpt_min = 600;
+	c->backoff_ms = 10000;
+	c->backoff_max_ms = 300000;
 	c->tls = TLSM_TRY;
 	c->tls_max = 16;
 	c->cache = 1024;
@@ -388,6 +413,41 @@ set_secs(struct config *c, const struct opt *o, const char *v)
 		    buf_nul(&b), ", not \"", v, "\"", NULL);
 	}
 	*(uint32_t *)(void *)((char *)c + o->off) = (uint32_t)(u * 1000);
+}
+
+/*
+ * Seconds with up to three decimals ("0.05") into a millisecond field
+ * bounded by o->min..o->max ms: tests run the back-off on a short scale.
+ */
+static void
+set_msecs(struct config *c, const struct opt *o, const char *v)
+{
+	uint64_t	 ms = 0;
+	const char	*p = v;
+	int		 dec = -1;
+
+	for (; *p != '\0' && ms <= UINT32_MAX; p++) {
+		if (*p == '.' && dec < 0) {
+			dec = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || dec == 3) {
+			break;
+		}
+		ms = ms * 10 + (uint64_t)(*p - '0');
+		if (dec >= 0) {
+			dec++;
+		}
+	}
+	for (dec = dec < 0 ? 0 : dec; dec < 3; dec++) {
+		ms *= 10;
+	}
+	if (*v == '\0' || *v == '.' || *p != '\0' || ms < o->min ||
+	    ms > o->max) {
+		die(EXIT_USAGE, "--", o->name, ": want seconds (up to three "
+		    "decimals) from 0.001, not \"", v, "\"", NULL);
+	}
+	*(uint32_t *)(void *)((char *)c + o->off) = (uint32_t)ms;
 }
 
 static void
@@ -639,6 +699,9 @@ check(struct config *c)
 		 * only finished, unwritten results do.
 		 */
 		c->ring = c->ordered ? 256 : 16;
+	}
+	if (c->backoff_ms > c->backoff_max_ms) {
+		die(EXIT_USAGE, "--backoff is above --backoff-max", NULL);
 	}
 	if (c->ttl_min_s > c->ttl_max_s) {
 		die(EXIT_USAGE, "--ttl-min is above --ttl-max", NULL);

@@ -121,6 +121,15 @@ struct sess {
 	int		 tls_tried;	/* handshake failed: plaintext now */
 	int		 mail_failed;	/* this transaction's MAIL refused */
 	int		 closing;	/* a 421 was received */
+	/* politeness (gov.h): what this session and transaction cost */
+	unsigned	 nconn;		/* connections made */
+	unsigned	 ntx;		/* transactions (MAIL) */
+	unsigned	 rejects;	/* RCPT replies 4xx/5xx */
+	unsigned	 tx_replied;	/* RCPT replies in this transaction */
+	unsigned	 tx_accepted;	/* of which 2xx */
+	int		 host_limited;	/* the host rate-limits us: QUIT */
+	int64_t		 pace_until;	/* SESS_LINGER for the RCPT pace */
+	struct fact	 again;		/* why items were put back */
 	int		 rset;		/* next transaction starts with RSET */
 	char		 tls_note[RES_TLS_MAX + 1];	/* TLS failed: why */
 	int		 tls_fail_ai1;	/* 1 + address whose TLS failed */
@@ -651,13 +660,23 @@ connect_next(struct sess *s)
 	for (s->ai++; s->ai < mx->naddr; s->ai++) {
 		const struct mx_addr *a = &mx->addr[s->ai];
 
-		if (eng_backed_off(a)) {
+		if (!eng_may_connect(a, s->nrcpt + (unsigned)s->ca)) {
 			fail_set(s, R_RATE_LIMITED, NULL, "mail host backed off "
-			    "after a 421 earlier in this run");
+			    "or at its pace (politeness governor)");
 			continue;
 		}
 		if (proxy_count() > 0 && px_route(s) != 0) {
 			return -1;
+		}
+		if (s->nconn++ > 0) {
+			/* a reconnection (MX fallback, TLS) is an attempt */
+			unsigned i;
+
+			for (i = 0; i < s->nrcpt; i++) {
+				if (s->rcpt[i]->attempts < UINT8_MAX) {
+					s->rcpt[i]->attempts++;
+				}
+			}
 		}
 		memset(&ss, 0, sizeof(ss));
 		if (s->px >= 0) {
@@ -780,11 +799,13 @@ start_transaction(struct sess *s, int rset)
 {
 	const struct config	*c = eng_cfg();
 	struct fact		 f;
-	unsigned		 i;
+	unsigned		 i, nsend;
 	int			 utf8 = 0;
 
 	s->mail_failed = 0;
 	s->next_rcpt = 0;
+	s->tx_replied = s->tx_accepted = 0;
+	s->ntx++;
 	memset(s->answered, 0, sizeof(s->answered));
 	/* UTF-8 local parts need SMTPUTF8 (RFC 6531 3.4) */
 	for (i = 0; i < s->nrcpt; i++) {
@@ -812,6 +833,11 @@ start_transaction(struct sess *s, int rset)
 		fail_set(s, R_INTERNAL, NULL, "MAIL FROM refused by the builder");
 		return -1;
 	}
+	/* the governor counts every RCPT this transaction will send */
+	for (i = 0, nsend = (unsigned)s->ca; i < s->nrcpt; i++) {
+		nsend += !s->answered[i];
+	}
+	eng_rcpts_sent(&s->dom->mx.addr[s->ai], nsend);
 	if (s->caps & CAP_PIPELINING) {
 		if (s->ca) {
 			add_ca_cmd(s);
@@ -855,9 +881,44 @@ next_rcpt(struct sess *s)
 static enum sess_state
 take_more(struct sess *s, int may_linger)
 {
-	unsigned	 i;
+	const struct config	*c = eng_cfg();
+	unsigned		 i, max = RCPT_MAX, want;
+	int64_t			 when = 0;
 
-	s->nrcpt = eng_take_batch(s->dom, s->rcpt, RCPT_MAX, sizeof(s->tx),
+	s->pace_until = 0;
+	/*
+	 * The session's budgets: transactions, rejected recipients (a
+	 * batch may be all rejected: Postfix's smtpd_soft_error_limit),
+	 * the host's RCPT pace.  Spent: QUIT; the engine starts another
+	 * session for what is queued, within the governor's limits.
+	 */
+	if (s->rejects >= c->rejects_per_session) {
+		max = 0;
+	} else if (c->rejects_per_session - s->rejects < max) {
+		max = c->rejects_per_session - s->rejects;
+	}
+	want = max;
+	max = eng_rcpt_quota(&s->dom->mx.addr[s->ai], max, &when);
+	if (max == 0 && want > 0 && s->ntx < c->tx_per_session &&
+	    !s->host_limited && s->dom->qhead != NULL) {
+		/*
+		 * Only the host's RCPT pace says no: wait for it on this
+		 * connection (a timer) rather than open another one.
+		 */
+		s->nrcpt = 0;
+		s->ca = 0;
+		memset(s->answered, 0, sizeof(s->answered));
+		s->pace_until = when;
+		s->budget_end = when + c->address_ms;
+		return SESS_LINGER;
+	}
+	if (s->ntx >= c->tx_per_session || s->host_limited || max == 0) {
+		s->nrcpt = 0;
+		s->ca = 0;
+		memset(s->answered, 0, sizeof(s->answered));
+		return SESS_QUIT;
+	}
+	s->nrcpt = eng_take_batch(s->dom, s->rcpt, max, sizeof(s->tx),
 	    &s->ca, s->ca_local, sizeof(s->ca_local));
 	/* a new batch: no reply yet (the RSET before it may be cut short) */
 	memset(s->answered, 0, sizeof(s->answered));
@@ -871,7 +932,9 @@ take_more(struct sess *s, int may_linger)
 		    SESS_QUIT;
 	}
 	for (i = 0; i < s->nrcpt; i++) {
-		s->rcpt[i]->attempts++;
+		if (s->rcpt[i]->attempts < UINT8_MAX) {
+			s->rcpt[i]->attempts++;
+		}
 	}
 	/* --timeout is per attempt at an address: a new batch, a new budget */
 	s->budget_end = loop_now() + eng_cfg()->address_ms;
@@ -899,8 +962,10 @@ end_transaction(struct sess *s)
 	s->nrcpt = 0;
 	s->ca = 0;
 	if (n > 0) {
-		eng_on_sess_end(s, left, n, &s->fail);
+		eng_on_sess_end(s, left, n, s->fail.reason != R_NONE ?
+		    &s->fail : &s->again);
 	}
+	memset(&s->again, 0, sizeof(s->again));
 	if (s->mail_failed || s->closing) {
 		return s->closing ? SESS_DONE : SESS_QUIT;
 	}
@@ -1099,6 +1164,11 @@ sess_enter(struct sess *s, enum sess_state next)
 			break;
 		case SESS_LINGER:
 			eng_linger(s->dom, s);
+			if (s->pace_until > loop_now()) {
+				/* the RCPT pace: wake then (on_deadline) */
+				s->deadline = s->pace_until;
+				timer_set(&s->timer, s->deadline);
+			}
 			want(s);
 			return;
 		case SESS_QUIT:
@@ -1175,6 +1245,50 @@ set_reply_fact(struct sess *s, struct fact *f, enum reason r,
 	}
 }
 
+/* one RCPT (or catch-all probe) reply counted for the budgets */
+static void
+rcpt_count(struct sess *s, const struct reply *r)
+{
+	s->tx_replied++;
+	if (r->code / 100 == 2) {
+		s->tx_accepted++;
+	}
+	if (r->code >= 400) {
+		/* Postfix counts each as an error of the session */
+		s->rejects++;
+	}
+	if (r->code / 100 == 2 || r->code / 100 == 5) {
+		/* a real answer: the host's pauses start short again */
+		eng_host_ok(&s->dom->mx.addr[s->ai]);
+	}
+}
+
+/*
+ * A rate limit in an RCPT reply (452 4.5.3, 4.7.x "rate" / "too many";
+ * not 421, handled for every command): on the first RCPT of a
+ * transaction with nothing accepted it is the host limiting us, not "too
+ * many recipients" (a real provider says "452 4.5.3 rate limit
+ * exceeded").  Then this and every later RCPT of the transaction is put
+ * back, the host is backed off through the governor and the session ends
+ * after it: returns 1 (the reply is used up).
+ */
+static int
+rcpt_limited(struct sess *s, const struct reply *r)
+{
+	if (s->host_limited) {
+		return 1;
+	}
+	if (r->code == 421 || !verdict_ratelimit(r) || s->tx_replied > 0 ||
+	    s->tx_accepted > 0) {
+		return 0;
+	}
+	s->host_limited = 1;
+	eng_back_off(&s->dom->mx.addr[s->ai]);
+	fail_set(s, R_RATE_LIMITED, r, "rate limit at the first RCPT: host "
+	    "backed off");
+	return 1;
+}
+
 static void
 sess_on_reply(struct sess *s, const struct reply *r)
 {
@@ -1198,7 +1312,18 @@ sess_on_reply(struct sess *s, const struct reply *r)
 	if (r->code == 421) {
 		/* RFC 5321 3.8: the server is closing the channel */
 		s->closing = 1;
-		if (verdict_ratelimit(r) || cmd == C_BANNER) {
+		if (verdict_session_errors(r)) {
+			/*
+			 * Postfix "421 4.7.0 host: Error: too many errors":
+			 * about this session's count, not the host's rate.
+			 * What it left unanswered is asked again on the next
+			 * session; the host is not backed off.
+			 */
+			fail_set(s, R_TEMP_FAILURE, r, "the server's error "
+			    "limit for one session (421)");
+			s->fail.again = 1;
+		} else {
+			/* the host is busy or limits us: a pause, growing */
 			eng_back_off(&s->dom->mx.addr[s->ai]);
 		}
 	}
@@ -1211,6 +1336,10 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		if (r->code / 100 == 2) {
 			sess_enter(s, SESS_EHLO);
 			return;
+		}
+		if (r->code / 100 == 4 && r->code != 421) {
+			/* a busy greeting: a pause too (421: above) */
+			eng_back_off(&s->dom->mx.addr[s->ai]);
 		}
 		v = verdict_smtp(STAGE_BANNER, r);
 		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r,
@@ -1335,19 +1464,40 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		s->mail_failed = 1;
 		break;
 	case C_CA:
+		if (s->mail_failed || !rcpt_limited(s, r)) {
+			rcpt_count(s, r);
+		}
+		/* a rate limit here leaves the probe to a later batch */
 		eng_on_catchall(s->dom, r);
 		break;
 	case C_RCPT:
 		if (s->mail_failed || arg >= s->nrcpt || s->answered[arg]) {
 			break;
 		}
+		if (rcpt_limited(s, r) || verdict_session_errors(r)) {
+			/* not about this address: asked again */
+			break;
+		}
 		if (r->code == 452 && strcmp(r->ecode, "4.5.3") == 0) {
-			/* RFC 5321 4.5.3.1.10: put back, new transaction */
+			/*
+			 * RFC 5321 4.5.3.1.10 after some were accepted: too
+			 * many recipients; put back, smaller transactions
+			 * (bounded: each put-back costs the item an attempt)
+			 */
 			if (s->dom->batch > 1) {
 				s->dom->batch = (uint16_t)(arg > 0 ? arg : 1);
 			}
+			if (s->again.reason == R_NONE) {
+				set_reply_fact(s, &s->again, R_RATE_LIMITED, r);
+				s->again.again = 1;
+				str_copy(s->again.detail,
+				    sizeof(s->again.detail), "too many "
+				    "recipients: put back", 30);
+			}
+			s->tx_replied++;
 			break;
 		}
+		rcpt_count(s, r);
 		v = verdict_smtp(STAGE_RCPT, r);
 		if (v == R_NONE) {
 			v = R_PROTOCOL_ERROR;
@@ -1768,6 +1918,12 @@ on_deadline(void *arg)
 	}
 	if (s->state == SESS_LINGER) {
 		eng_linger(s->dom, NULL);
+		if (s->pace_until != 0) {
+			/* the host's RCPT pace allows one more now */
+			s->pace_until = 0;
+			sess_enter(s, take_more(s, 1));
+			return;
+		}
 		sess_enter(s, SESS_QUIT);
 		return;
 	}
@@ -1825,7 +1981,9 @@ sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
 	s->nrcpt = n;
 	for (i = 0; i < n; i++) {
 		s->rcpt[i] = items[i];
-		items[i]->attempts++;
+		if (items[i]->attempts < UINT8_MAX) {
+			items[i]->attempts++;
+		}
 	}
 	s->ca = ca;
 	if (ca) {

@@ -570,6 +570,22 @@ verdict_ratelimit(const struct reply *r)
 	return r->code == 452 && vt_ecode(r->ecode, "4.5.3");
 }
 
+/*
+ * see verdict.h.  Postfix smtpd_hard_error_limit: "421 4.7.0 <host>:
+ * Error: too many errors"; Exim smtp_max_synprot_errors: "too many
+ * syntax or protocol errors"; Sendmail: "Too many bad commands";
+ * Microsoft, Exim: "too many invalid recipients" / "too many unknown
+ * recipients".
+ */
+int
+verdict_session_errors(const struct reply *r)
+{
+	return r->code == 421 && vt_has(r->text, "too many errors|"
+	    "too many syntax or protocol errors|too many bad commands|"
+	    "too many invalid recipients|too many unknown recipients|"
+	    "too many bad recipients|error limit");
+}
+
 /* --verdict-rules: one row a line (verdict.h, docs/mxprobe.1) */
 
 static const struct {

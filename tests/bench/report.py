@@ -171,13 +171,23 @@ def build(w):
                      'mxprobe-subset is mxprobe on the same subset, and the '
                      'ratios compare with that row.'.format(sub))
     t['NOTES'] = '\n'.join(notes)
+    pol = []
+    for r in rows(os.path.join(w, 'polite.tsv')):
+        if len(r) < 7:
+            continue
+        pol.append([r[0], '{} ({})'.format(r[1], r[2]), '{} ({})'.format(r[3], r[4]),
+                    r[5], r[6]])
+    t['POLITE'] = table(['tool', 'busiest host: connections in a minute (mxprobe limit 60)',
+                         'busiest host: RCPTs in a minute (limit 600)',
+                         'most RCPTs refused on one connection (Postfix soft limit 10)',
+                         'replies "too many errors"'], pol) if pol else '(not measured)'
     return t
 
 
 def main():
     if sys.argv[1] == '--tables':
         t = build(sys.argv[2])
-        for k in ('PEERS', 'GOALS', 'SWEEP', 'INPUTS', 'SIZES', 'TLSHS'):
+        for k in ('PEERS', 'POLITE', 'GOALS', 'SWEEP', 'INPUTS', 'SIZES', 'TLSHS'):
             print('\n' + k.lower() + ':\n' + t[k])
         if t['NOTES']:
             print(t['NOTES'])

@@ -139,6 +139,14 @@ struct stage_cfg {
 	int		 close_after;	/* close once this reply is sent */
 };
 
+/* connection times of one client address at one host (conn-rate) */
+struct rate_ip {
+	struct rate_ip	*next;
+	char		 ip[INET6_ADDRSTRLEN];
+	int64_t		*t;		/* ring of the last conn_rate times */
+	long		 n, head;
+};
+
 struct rcpt_rule {
 	char		*addr;
 	char		*reply;
@@ -173,6 +181,12 @@ struct host {
 	long		 max_rcpt;	/* 0: unlimited */
 	long		 max_conn;
 	long		 max_sessions;
+	/* Postfix smtpd_soft/hard_error_limit; -1: as -e says, 0: off */
+	long		 soft_errors, hard_errors;
+	long		 error_sleep_ms;	/* smtpd_error_sleep_time */
+	/* Postfix smtpd_client_connection_rate_limit per 60 s; -1: -c */
+	long		 conn_rate;
+	struct rate_ip	*rate_ips;
 
 	long		 cur_conns;
 	long		 sessions;
@@ -237,6 +251,8 @@ struct conn {
 	int		 in_txn;
 	char		 sender[IN_CAP];
 	long		 accepted;
+	long		 errors;	/* 4xx/5xx replies, as Postfix counts */
+	int		 rate_refused;	/* over conn-rate: 421 at the banner */
 	long		 unanswered;	/* complete lines not yet answered */
 	int		 last_ends_group;
 	enum stage	 last_stage;
@@ -278,6 +294,8 @@ static int64_t		 t0_ms;
 static int64_t		 now_ms;
 static int		 sig_pipe[2] = { -1, -1 };
 static int64_t		 opt_delay_ms;
+/* -e SOFT:HARD and -c N: defaults of error-limits and conn-rate */
+static long		 opt_soft_errors, opt_hard_errors, opt_conn_rate;
 /* -n: TCP_NODELAY on accepted connections (tests/bench/tls-hs.sh): with
  * Nagle, a TLS 1.3 server's reply waits behind its unacknowledged
  * NewSessionTicket segment for the client's delayed ACK (~40 ms) */
@@ -901,6 +919,30 @@ d_max_sessions(struct host *h, const char *rest)
 }
 
 static void
+d_error_limits(struct host *h, const char *rest)
+{
+	char	*end;
+
+	h->soft_errors = strtol(rest, &end, 10);
+	h->hard_errors = strtol(end, &end, 10);
+	if (*end == ' ') {
+		h->error_sleep_ms = strtol(end, &end, 10);
+	}
+	if (*skip_ws(end) != '\0' || h->soft_errors < 0 ||
+	    h->hard_errors < 0 || h->error_sleep_ms < 0 ||
+	    h->error_sleep_ms > 86400000L) {
+		die(EX_USAGE_, "%s:%d: error-limits: want SOFT HARD [SLEEP_MS]",
+		    scen_path, scen_line);
+	}
+}
+
+static void
+d_conn_rate(struct host *h, const char *rest)
+{
+	h->conn_rate = parse_num(rest, 0, 100000, "conn-rate");
+}
+
+static void
 d_pipelining(struct host *h, const char *rest)
 {
 	if (strcmp(rest, "on") == 0) {
@@ -1090,6 +1132,8 @@ static const struct {
 	{ "max-rcpt",		d_max_rcpt },
 	{ "max-conn",		d_max_conn },
 	{ "max-sessions",	d_max_sessions },
+	{ "error-limits",	d_error_limits },
+	{ "conn-rate",		d_conn_rate },
 	{ "pipelining",		d_pipelining },
 	{ "drip",		d_drip },
 	{ "long-line",		d_long_line },
@@ -1141,6 +1185,8 @@ host_start(const char *rest)
 	h->lfd = -1;
 	h->delay_ms = -1;
 	h->banner_delay_ms = -1;
+	h->soft_errors = h->hard_errors = h->conn_rate = -1;
+	h->error_sleep_ms = 1000;
 	h->pipelining = -1;
 	s4 = (struct sockaddr_in *)&h->ss;
 	s6 = (struct sockaddr_in6 *)&h->ss;
@@ -1260,6 +1306,56 @@ static int64_t
 host_delay(const struct host *h)
 {
 	return h->delay_ms >= 0 ? h->delay_ms : opt_delay_ms;
+}
+
+static long
+host_soft_errors(const struct host *h)
+{
+	return h->soft_errors >= 0 ? h->soft_errors : opt_soft_errors;
+}
+
+static long
+host_hard_errors(const struct host *h)
+{
+	return h->hard_errors >= 0 ? h->hard_errors : opt_hard_errors;
+}
+
+/*
+ * Counts a new connection of ip at h; 1 when it is over the host's rate
+ * (more than conn_rate in the last 60 s, this one included), as Postfix
+ * anvil counts every connection, refused ones too.
+ */
+static int
+conn_rate_over(struct host *h, const char *ip)
+{
+	long		 lim = h->conn_rate >= 0 ? h->conn_rate : opt_conn_rate;
+	struct rate_ip	*r;
+	int64_t		 oldest;
+
+	if (lim <= 0) {
+		return 0;
+	}
+	for (r = h->rate_ips; r != NULL; r = r->next) {
+		if (strcmp(r->ip, ip) == 0) {
+			break;
+		}
+	}
+	if (r == NULL) {
+		r = xmalloc(sizeof(*r));
+		memset(r, 0, sizeof(*r));
+		snprintf(r->ip, sizeof(r->ip), "%s", ip);
+		r->t = xmalloc((size_t)lim * sizeof(*r->t));
+		r->next = h->rate_ips;
+		h->rate_ips = r;
+	}
+	/* the ring holds the last lim times; the oldest is at head */
+	oldest = r->n == lim ? r->t[r->head] : INT64_MIN;
+	r->t[r->head] = now_ms;
+	r->head = (r->head + 1) % lim;
+	if (r->n < lim) {
+		r->n++;
+	}
+	return oldest != INT64_MIN && now_ms - oldest < 60000;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2110,6 +2206,9 @@ conn_exec_cmd(struct conn *c)
 	expand(r, sizeof(r), tmpl, c, addr);
 	code = reply_code(r);
 	conn_emit(c, st, r, c->cmd);
+	if (code >= 400) {
+		c->errors++;
+	}
 
 	switch (st) {
 	case STG_EHLO:
@@ -2171,6 +2270,14 @@ conn_exec(struct conn *c)
 			c->closing = "server closed after 421";
 			break;
 		}
+		if (c->rate_refused) {
+			/* Postfix anvil: smtpd_client_connection_rate_limit */
+			snprintf(r, sizeof(r), "421 4.7.0 %s Error: too many "
+			    "connections from %s", h->name, c->ip);
+			emit_lines(c, r);
+			c->closing = "server closed after 421";
+			break;
+		}
 		tmpl = h->stg[STG_BANNER].reply;
 		expand(r, sizeof(r), tmpl != NULL ? tmpl :
 		    stage_info[STG_BANNER].reply, c, "");
@@ -2189,6 +2296,17 @@ conn_exec(struct conn *c)
 		break;
 	case PEND_CMD:
 		c->pend = PEND_NONE;
+		if (host_hard_errors(h) > 0 &&
+		    c->errors >= host_hard_errors(h)) {
+			/* Postfix smtpd.c: checked before each command */
+			snprintf(r, sizeof(r), "421 4.7.0 %s Error: too many "
+			    "errors", h->name);
+			emit_lines(c, r);
+			tlog(c, NULL, '=', "hard error limit (%ld errors)",
+			    c->errors);
+			c->closing = "server closed after 421";
+			break;
+		}
 		conn_exec_cmd(c);
 		break;
 	case PEND_NONE:
@@ -2247,6 +2365,11 @@ conn_advance(struct conn *c)
 			}
 		}
 		c->due_ms = now_ms + host_delay(c->h);
+		if (host_soft_errors(c->h) > 0 &&
+		    c->errors >= host_soft_errors(c->h)) {
+			/* Postfix: smtpd_error_sleep_time before each reply */
+			c->due_ms += c->h->error_sleep_ms;
+		}
 		if (c->due_ms > now_ms) {
 			return 0;
 		}
@@ -2595,6 +2718,7 @@ host_accept(struct host *h)
 		h->cur_conns++;
 		h->sessions++;
 		tlog(c, NULL, '+', "%s", c->peer);
+		c->rate_refused = conn_rate_over(h, c->ip);
 		if (h->drip_bps > 0) {
 			/* one byte at a time up to 100 B/s, then bursts */
 			if (h->drip_bps <= 100) {
@@ -2662,7 +2786,8 @@ static void
 usage(void)
 {
 	fputs("usage: fakesmtp -s SCENARIO [-p PORT] [-r READYFILE] "
-	    "[-t TRANSCRIPT] [-d DELAY_MS] [-n]\n", stderr);
+	    "[-t TRANSCRIPT] [-d DELAY_MS] [-n] [-e SOFT:HARD] [-c N]\n",
+	    stderr);
 	exit(EX_USAGE_);
 }
 
@@ -2823,7 +2948,7 @@ main(int argc, char **argv)
 	scen = ready = trpath = NULL;
 	rl.rlim_cur = rl.rlim_max = 1024;
 	port = 0;
-	while ((ch = getopt(argc, argv, "s:p:r:t:d:n")) != -1) {
+	while ((ch = getopt(argc, argv, "s:p:r:t:d:ne:c:")) != -1) {
 		switch (ch) {
 		case 's':
 			scen = optarg;
@@ -2850,6 +2975,24 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			opt_nodelay = 1;
+			break;
+		case 'e':
+			opt_soft_errors = strtol(optarg, &end, 10);
+			if (*end != ':') {
+				usage();
+			}
+			opt_hard_errors = strtol(end + 1, &end, 10);
+			if (*end != '\0' || opt_soft_errors < 0 ||
+			    opt_hard_errors < 0) {
+				usage();
+			}
+			break;
+		case 'c':
+			opt_conn_rate = strtol(optarg, &end, 10);
+			if (*end != '\0' || opt_conn_rate < 0 ||
+			    opt_conn_rate > 100000) {
+				usage();
+			}
 			break;
 		default:
 			usage();

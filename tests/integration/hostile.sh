@@ -52,6 +52,8 @@ check_eq "corpus: every address within its 8 s budget" \
 check_eq "never DATA" "$(grep -c '! DATA sent' "$TR" || true)" 0
 check_eq "no protocol violation by the client" \
     "$(grep ' ! ' "$TR" | grep -v '127.0.50.\(29\|30\) ' | head -3)" ""
+check_eq "politeness limits held over the corpus (tests/lib/politeness.awk)" \
+    "$(awk -v name=hostile -f "$TOP/tests/lib/politeness.awk" "$TR" | head -5)" ""
 check "the echoed command stayed a reply text" \
     grep -q '"u@echo-inject.test".*"text":"RCPT TO:<u@echo-inject.test>"' "$T/json"
 check "plaintext after a failed handshake, said in the tls field" \
@@ -75,10 +77,12 @@ check_eq "text: four fields each" "$(awk -F'\t' 'NF != 4' "$T/out" | wc -l | tr 
 # a huge batch for a server that never reads: every address its result
 # within the deadline.  --timeout bounds one session attempt; addresses
 # queued behind busy sessions wait for one (not counted), so here every
-# address fits in a session at once: 20 sessions x 32 RCPTs.
+# address fits in a session at once: 20 sessions x 32 RCPTs (the
+# governor's defaults would pace 600 RCPTs to one host over a minute).
 awk 'BEGIN { for (i = 0; i < 600; i++) printf "user%d@no-read.test\n", i }' >"$T/big"
 t0=$(date +%s)
-probe $TMO --no-catch-all --rcpt-per-session 32 --per-domain 20 --queue 1000 --ring 1000 --json -f "$T/big"
+probe $TMO --no-catch-all --rcpt-per-session 32 --per-domain 20 --queue 1000 --ring 1000 --json \
+    --rejects-per-session 32 --host-rcpts 100000 --host-connections 1000 -f "$T/big"
 t1=$(date +%s)
 clean "no-read batch"
 check_eq "no-read batch: 600 results" "$(wc -l <"$T/out" | tr -d ' ')" 600

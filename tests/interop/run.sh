@@ -249,6 +249,7 @@ server:
 	local-data: "pfx.test. MX 10 mx.pfx.test."
 	local-data: "mx.pfx.test. A $NET4.25"
 	local-data: "catchall.test. MX 10 mx.pfx.test."
+	local-data: "many.test. MX 10 mx.pfx.test."
 	local-data: "grey.test. MX 10 mx.grey.test."
 	local-data: "mx.grey.test. A $NET4.26"
 	local-data: "tls.test. MX 10 mx.tls.test."
@@ -357,7 +358,7 @@ EOF
 # map replies for full/disabled/blocked
 postfix_conf pfx mx.pfx.test
 cat >>"$W/pfx/main.cf" <<EOF
-virtual_mailbox_domains = pfx.test aonly.test v6.test backup.test
+virtual_mailbox_domains = pfx.test aonly.test v6.test backup.test many.test
 virtual_alias_domains = catchall.test
 virtual_alias_maps = texthash:$W/pfx/aliases
 smtpd_recipient_restrictions = check_recipient_access texthash:$W/pfx/access,
@@ -368,6 +369,12 @@ for u in alice bob; do
 		echo "$u@$dom $dom/$u/"
 	done
 done >"$W/pfx/mailboxes"
+# many.test: 1,000 addresses asked, one third exist (issue 18)
+i=0
+while [ $i -lt 1000 ]; do
+	[ $((i % 3)) = 0 ] && echo "k$i@many.test many.test/k$i/"
+	i=$((i + 1))
+done >>"$W/pfx/mailboxes"
 echo "@catchall.test alice@pfx.test" >"$W/pfx/aliases"
 cat >"$W/pfx/access" <<EOF
 full@pfx.test 452 4.2.2 Mailbox full
@@ -583,6 +590,35 @@ else
 	not_ok "postfix+postgrey: greylisting seen in the server log" \
 	    "$(grep -i 'grey\|reject' "$W/grey/maillog" | tail -5)"
 fi
+# Postfix with its DEFAULT limits (smtpd_soft_error_limit 10, hard 20):
+# 1,000 addresses at one domain, two thirds unknown users.  Every one
+# right, none rate_limited; never "too many errors"; connections counted.
+i=0
+while [ $i -lt 1000 ]; do echo "k$i@many.test"; i=$((i + 1)); done >"$W/many.txt"
+c0=$(grep -c 'smtpd.*: connect from client.test' "$W/pfx/maillog")
+in_ns client "$BIN" --allow-private --seed 1 -f "$W/many.txt" >"$W/many.out" 2>"$W/many.err"
+c1=$(grep -c 'smtpd.*: connect from client.test' "$W/pfx/maillog")
+okn=$(awk -F'\t' '{ split($1, a, "[k@]")
+    want = (a[2] % 3 == 0) ? "deliverable accepted" : "undeliverable mailbox_missing"
+    if (($2 " " $3) == want) print }' "$W/many.out" | wc -l | tr -d ' ')
+errs=$(grep -c 'too many errors' "$W/pfx/maillog")
+echo "# postfix default limits: 1000 addresses at many.test, $((c1 - c0)) connections," \
+    "$(grep -c 'reject: RCPT' "$W/pfx/maillog") RCPTs refused in all, $errs 'too many errors'"
+echo "# results: $(cut -f2,3 "$W/many.out" | sort | uniq -c | tr -s ' \t\n' '   ')"
+if [ "$(wc -l <"$W/many.out")" = 1000 ] && [ "$okn" = 1000 ]; then
+	ok "postfix default limits: all 1000 of many.test right ($((c1 - c0)) connections)"
+else
+	not_ok "postfix default limits: all 1000 of many.test right" \
+	    "$okn of $(wc -l <"$W/many.out") right" "$(awk -F'\t' '$3 != "accepted" &&
+	    $3 != "mailbox_missing"' "$W/many.out" | head -3)" "$(head -3 "$W/many.err")"
+fi
+if [ "$errs" = 0 ]; then
+	ok "postfix default limits: never 'too many errors' (hard error limit)"
+else
+	not_ok "postfix default limits: never 'too many errors' (hard error limit)" \
+	    "$(grep 'too many errors' "$W/pfx/maillog" | head -3)"
+fi
+
 # never DATA: no server may have received a message
 if grep -q 'message-id=\|Message-Id\|msgid=' "$W"/*/maillog "$W/exim/log/mainlog" \
     "$o/log" 2>/dev/null; then

@@ -26,7 +26,7 @@ chaos_wrong() {
 	    "$T/w/expect.txt" "$1"
 }
 
-CHAOS_OPTS="--greylist-delay 2 --banner-timeout 2 --reply-timeout 2 --timeout 8 --concurrency 64"
+CHAOS_OPTS="--greylist-delay 2 --banner-timeout 2 --reply-timeout 2 --timeout 8 --concurrency 64 --backoff 0.1"
 
 chaos() {
 	_nd=$1
@@ -73,6 +73,8 @@ chaos() {
 	echo "# chaos: results $(cut -f2,3 "$T/out" | sort | uniq -c | tr -s ' \t\n' '   ')"
 
 	check_eq "chaos: never DATA" "$(grep -c '! DATA sent' "$TR" || true)" 0
+	check_eq "chaos: politeness limits held (tests/lib/politeness.awk)" \
+	    "$(awk -v name=chaos -f "$TOP/tests/lib/politeness.awk" "$TR" | head -5)" ""
 	check_eq "chaos: no client protocol violation" \
 	    "$(grep ' ! ' "$TR" | head -3)" ""
 

@@ -12,7 +12,11 @@
 # g greylisting for 1 s (probe with --greylist-delay 2), r 421 "too many
 # connections" at the banner, b blackhole (never answers: a timeout), p no
 # PIPELINING, x drops the connection at RCPT.  DELAY_MS is added before
-# every reply (a stand-in for network round-trip time).
+# every reply (a stand-in for network round-trip time).  Every host keeps
+# Postfix's default error limits (fakesmtp error-limits 10 20: from the
+# 10th refused command of a connection each reply waits 1 s, after the
+# 20th the connection gets "421 4.7.0 Error: too many errors"), so the
+# worlds measure what a default Postfix does to a client.
 # Fault kinds for chaos runs (tests/integration/chaos.sh), never in the
 # default: d drops the connection (close-at) at the banner, EHLO, MAIL or
 # RCPT, e TCP RST at RCPT, s slow drip (replies at 3000 bytes/s in 10 ms bursts), w slow
@@ -53,6 +57,8 @@ BEGIN {
 		stage[i] = k == "d" ? dstage[st + 1] : (st % 2 ? "rcpt" : "mail")
 		printf "d%d.world.test. MX 10 mx.d%d.world.test.\nmx.d%d.world.test. A %s\n", i, i, i, ip(i) > zone
 		printf "host %s mx.d%d.world.test\n", ip(i), i > smtp
+		# Postfix defaults: smtpd_soft_error_limit 10, hard 20
+		print "error-limits 10 20" > smtp
 		if (delay > 0) printf "delay %d\n", delay > smtp
 		if (k == "c") print "catch-all" > smtp
 		else if (k == "r") print "reply banner 421 4.7.0 Too many connections, try again later" > smtp

@@ -25,7 +25,9 @@
 	T(timer_heap) \
 	T(socks) \
 	T(proxy) \
-	T(resume)
+	T(resume) \
+	T(gov) \
+	T(hostlim)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
