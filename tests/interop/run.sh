@@ -59,6 +59,12 @@ cleanup_all() {
 	rm -rf /etc/netns/mxpi-*
 }
 
+# one run at a time on this machine, whatever the checkout: the namespace
+# names are fixed (the lock under build/ it took serialised one checkout)
+. "$TOP/tests/interop/lock.sh"
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+mxpi_lock || skip "another interop run holds $MXPI_LOCK"
+
 if [ "${1:-}" = --cleanup ]; then
 	cleanup_all
 	rm -rf /tmp/mxpi-run.*
@@ -99,13 +105,21 @@ if [ -n "$need" ]; then
 	fi
 	echo "postfix postfix/main_mailer_type select No configuration" |
 	    debconf-set-selections
-	{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	# --no-remove: postfix conflicts with any other MTA package (exim4,
+	# the Debian default); apt-get -y would remove the system's own mail
+	# server to make room.  Never: then the suite cannot run here.
+	{ LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-remove \
 	    --no-install-recommends $need ||
-	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get \
-	    install -y -q --no-install-recommends $need; }; } \
+	  { apt-get update -q && LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get \
+	    install -y -q --no-remove --no-install-recommends $need; }; } \
 	    >"$TOP/build/interop-apt.log" 2>&1
 	rc=$?
 	[ $mine = 1 ] && rm -f /usr/sbin/policy-rc.d
+	if [ $rc != 0 ] && grep -q 'Packages need to be removed' \
+	    "$TOP/build/interop-apt.log"; then
+		skip "installing$need would remove packages (another MTA" \
+		    "installed as the system's mail server?): not done"
+	fi
 	[ $rc = 0 ] || skip "apt-get install$need failed (build/interop-apt.log)"
 fi
 if [ ! -x "$PKG/root/usr/sbin/exim4" ] || [ ! -x "$PKG/root/usr/sbin/smtpd" ]; then
@@ -121,10 +135,7 @@ fi
 EXIM=$PKG/root/usr/sbin/exim4
 SMTPD=$PKG/root/usr/sbin/smtpd
 
-# one run at a time: the namespace names are fixed
 mkdir -p "$TOP/build/test-logs"
-exec 9>"$PKG/lock"
-flock -w 600 9 || skip "another interop run holds $PKG/lock"
 
 cleanup_all		# leftovers of a killed run
 W=$(mktemp -d /tmp/mxpi-run.XXXXXX)
@@ -444,13 +455,23 @@ bgpids="$bgpids $!"
 # --- Exim (unpacked exim4-daemon-light) -----------------------------------
 # run in a private mount namespace whose /etc/passwd and /etc/group (bound
 # by ip netns exec from /etc/netns/mxpi-exim) know the Debian-exim user
-# compiled into the binary, mapped to the uid of "mail"
+# compiled into the binary, mapped to the uid of "mail".  A Debian-exim
+# of the host's own (exim4 installed as the system's MTA) is left out of
+# those files: getpwnam() returned the host's uid, which could not write
+# the spool and logs here ("Cannot open main log file ... Permission
+# denied").  exim_path: Exim re-executes itself, and /usr/sbin/exim4 is
+# the host's exim, if any, with the host's privileges and trusted configs.
 mkdir -p "$W/exim/spool" "$W/exim/log" "$W/exim/mail"
-chown -R mail:mail "$W/exim"
-{ cat /etc/passwd; echo "Debian-exim:x:8:8::/nonexistent:/usr/sbin/nologin"; } \
-    >/etc/netns/mxpi-exim/passwd
-{ cat /etc/group; echo "Debian-exim:x:8:"; } >/etc/netns/mxpi-exim/group
+mail_uid=$(id -u mail)
+mail_gid=$(getent group mail | cut -d: -f3)
+chown -R "$mail_uid:$mail_gid" "$W/exim"
+{ grep -v '^Debian-exim:' /etc/passwd
+  echo "Debian-exim:x:$mail_uid:$mail_gid::/nonexistent:/usr/sbin/nologin"
+} >/etc/netns/mxpi-exim/passwd
+{ grep -v '^Debian-exim:' /etc/group; echo "Debian-exim:x:$mail_gid:"; } \
+    >/etc/netns/mxpi-exim/group
 cat >"$W/exim/exim.conf" <<EOF
+exim_path = $EXIM
 primary_hostname = mx.exim.test
 domainlist local_domains = exim.test
 spool_directory = $W/exim/spool

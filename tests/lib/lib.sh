@@ -147,13 +147,22 @@ wait_grep() {
 }
 
 # wait_mxprobe PID: until the mxprobe started in the background as PID
-# is ready: the fake DNS logged a query (the loop runs, its signal
-# handlers are in place), or it has already exited.  Empty $QLOG first.
+# is ready: the fake DNS logged a query from it (the loop runs, its signal
+# handlers are in place), or it has already exited.  "From it": from the
+# port of its resolver socket (ss -p), so that a late query of an earlier
+# run cannot pass for it; without ss, any query in $QLOG (empty it first).
 wait_mxprobe() {
 	wait_until _mxp_ready "$1"
 }
 _mxp_ready() {
-	[ -s "$QLOG" ] || ! kill -0 "$1" 2>/dev/null
+	kill -0 "$1" 2>/dev/null || return 0
+	[ -s "$QLOG" ] || return 1
+	command -v ss >/dev/null 2>&1 || return 0
+	for _pt in $(ss -Hunap 2>/dev/null | awk -v p="pid=$1," 'index($0, p) {
+	    n = split($4, a, ":"); print a[n] }'); do
+		grep -q ":$_pt " "$QLOG" && return 0
+	done
+	return 1
 }
 
 # background processes started by a test: killed by done_testing
