@@ -44,6 +44,13 @@ int	cache_init(size_t n);
 /* the live entry for key, or NULL (counted as hit or miss) */
 const struct cache_ent *cache_get(const char *key, size_t len, int64_t now);
 
+/*
+ * The parts of a result that an entry keeps (verdict, reason, catch-all,
+ * code, enhanced code, text, mail host) into res, detail "cached"; the
+ * caller fills the address and flags.
+ */
+void	cache_fill(struct result *res, const struct cache_ent *e);
+
 /* remember res under key for ttl_ms (0: not at all) */
 void	cache_put(const char *key, size_t len, const struct result *res,
 	    int64_t now, int64_t ttl_ms);

@@ -170,6 +170,20 @@ cache_put(const char *key, size_t len, const struct result *res,
 
 /* see cache.h */
 void
+cache_fill(struct result *res, const struct cache_ent *e)
+{
+	res->verdict = e->verdict;
+	res->reason = e->reason;
+	res->catch_all = e->catch_all;
+	res->code = e->code;
+	str_copy(res->ecode, sizeof(res->ecode), e->ecode, strlen(e->ecode));
+	str_copy(res->text, sizeof(res->text), e->text, strlen(e->text));
+	str_copy(res->mx, sizeof(res->mx), e->mx, strlen(e->mx));
+	STR_COPY_LIT(res->detail, sizeof(res->detail), "cached");
+}
+
+/* see cache.h */
+void
 cache_clear(void)
 {
 	size_t	 i;

@@ -387,15 +387,8 @@ void
 feed_cache_fill(struct result *res, const struct cache_ent *e,
     const struct addr *a)
 {
-	res->verdict = e->verdict;
-	res->reason = e->reason;
-	res->catch_all = e->catch_all;
-	res->code = e->code;
-	str_copy(res->ecode, sizeof(res->ecode), e->ecode, strlen(e->ecode));
-	str_copy(res->text, sizeof(res->text), e->text, strlen(e->text));
-	str_copy(res->mx, sizeof(res->mx), e->mx, strlen(e->mx));
+	cache_fill(res, e);
 	str_copy(res->domain, sizeof(res->domain), a->domain, a->domain_len);
-	str_copy(res->detail, sizeof(res->detail), "cached", 6);
 	res->flags |= RES_F_CACHED;
 	if (res_is_role(a)) {
 		res->flags |= RES_F_ROLE;

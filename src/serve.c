@@ -113,7 +113,7 @@ log_open(void)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, "/dev/log", 9);
+	memcpy(sun.sun_path, "/dev/log", sizeof("/dev/log"));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		msg("serve: no syslog at /dev/log: logging to stderr", NULL);
 		if (fd >= 0) {
@@ -407,16 +407,7 @@ answer_cached(struct client *c, const struct cache_ent *e)
 	memset(&r, 0, sizeof(r));
 	memcpy(r.addr, c->key, c->key_len);
 	r.addr_len = (uint16_t)c->key_len;
-	r.verdict = e->verdict;
-	r.reason = e->reason;
-	r.catch_all = e->catch_all;
-	r.code = e->code;
-	memcpy(r.ecode, e->ecode, sizeof(r.ecode) < sizeof(e->ecode) ?
-	    sizeof(r.ecode) : sizeof(e->ecode));
-	r.ecode[sizeof(r.ecode) - 1] = '\0';
-	str_copy(r.text, sizeof(r.text), e->text, strlen(e->text));
-	str_copy(r.mx, sizeof(r.mx), e->mx, strlen(e->mx));
-	str_copy(r.detail, sizeof(r.detail), "cached", 6);
+	cache_fill(&r, e);
 	answer(c, &r);
 }
 

@@ -774,8 +774,8 @@ add_rcpt_cmd(struct sess *s, unsigned i)
 		memset(&f, 0, sizeof(f));
 		f.reason = R_INTERNAL;
 		f.ai = (int16_t)s->ai;
-		str_copy(f.detail, sizeof(f.detail), "command refused by "
-		    "the builder", 28);
+		STR_COPY_LIT(f.detail, sizeof(f.detail),
+		    "command refused by the builder");
 		s->answered[i] = 1;
 		eng_on_rcpt(s, s->rcpt[i], &f);
 	}
@@ -820,8 +820,8 @@ start_transaction(struct sess *s, int rset)
 		f.reason = R_SMTPUTF8_UNSUPPORTED;
 		f.stage = STAGE_RCPT;
 		f.ai = (int16_t)s->ai;
-		str_copy(f.detail, sizeof(f.detail), "UTF-8 local part, "
-		    "server does not offer SMTPUTF8", 48);
+		STR_COPY_LIT(f.detail, sizeof(f.detail), "UTF-8 local part, "
+		    "server does not offer SMTPUTF8");
 		s->answered[i] = 1;
 		eng_on_rcpt(s, s->rcpt[i], &f);
 	}
@@ -1490,9 +1490,8 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			if (s->again.reason == R_NONE) {
 				set_reply_fact(s, &s->again, R_RATE_LIMITED, r);
 				s->again.again = 1;
-				str_copy(s->again.detail,
-				    sizeof(s->again.detail), "too many "
-				    "recipients: put back", 30);
+				STR_COPY_LIT(s->again.detail,
+				    sizeof(s->again.detail), "too many recipients: put back");
 			}
 			s->tx_replied++;
 			break;
@@ -2038,8 +2037,8 @@ sess_finish(struct sess *s)
 	}
 	if (s->fail.reason == R_NONE) {
 		s->fail.reason = R_PROTOCOL_ERROR;
-		str_copy(s->fail.detail, sizeof(s->fail.detail),
-		    "session ended without a reply", 29);
+		STR_COPY_LIT(s->fail.detail, sizeof(s->fail.detail),
+		    "session ended without a reply");
 	}
 	eng_on_sess_end(s, left, n, &s->fail);
 }
