@@ -67,7 +67,7 @@ socks_url_parse(const char *s, size_t n, struct socks_url *u,
 					unsigned hi, lo;
 
 					if (e - q < 3) {
-						*why = "bad %-escape in the "
+						*why = "bad percent-escape in the "
 						    "credentials";
 						return -1;
 					}
@@ -80,7 +80,7 @@ socks_url_parse(const char *s, size_t n, struct socks_url *u,
 					    (lo | 0x20) >= 'a' && (lo | 0x20) <=
 					    'f' ? (lo | 0x20) - 'a' + 10 : 16;
 					if (hi > 15 || lo > 15) {
-						*why = "bad %-escape in the "
+						*why = "bad percent-escape in the "
 						    "credentials";
 						return -1;
 					}

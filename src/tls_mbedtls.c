@@ -438,9 +438,9 @@ tls_start(struct tls *t, const char *host, const void *peer,
 	if (t->last != 0) {
 		return -1;
 	}
-	if (host == NULL && verifying && (peerlen == 4 || peerlen == 16) &&
-	    inet_ntop(peerlen == 4 ? AF_INET : AF_INET6, peer, ip,
-	    sizeof(ip)) != NULL) {
+	if (host == NULL && verifying && (peerlen == 4 || peerlen == 16)) {
+		/* ip_text, not inet_ntop: no printf in the binary (util.h) */
+		ip_text(peerlen == 4 ? 4 : 6, peer, ip, sizeof(ip));
 		/*
 		 * An address literal has no name: with --tls-verify the
 		 * certificate must name the address (an IP SAN, which

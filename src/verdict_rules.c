@@ -6,14 +6,24 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
 #include "verdict.h"
 
 static int
 vr_fail(char *err, size_t errlen, const char *path, unsigned long line,
     const char *msg)
 {
+	struct buf	 b;
+
+	/* not snprintf: it would link vfprintf (MIPS: docs/hacking.md) */
 	if (errlen > 0) {
-		snprintf(err, errlen, "%s:%lu: %s", path, line, msg);
+		buf_init(&b, err, errlen - 1);
+		buf_adds(&b, path);
+		buf_addc(&b, ':');
+		buf_addu(&b, line);
+		buf_adds(&b, ": ");
+		buf_adds(&b, msg);
+		buf_nul(&b);
 	}
 	return -1;
 }

@@ -20,6 +20,21 @@ case $MXP_VARIANT in
 	else
 		_fail=$((_fail + 1))
 	fi
+	# MIPS routers have no FPU: no code path may format a float
+	# (board/fpu-check.sh; a libc helper such as inet_ntop links printf)
+	_board=${MXP_VARIANT%-notls}
+	case $_board in
+	mips | mipsel)
+		_od=$(sed -n 's/^OBJDUMP[ 	]*:*=[ 	]*//p' \
+		    "$TOP/board/$_board/board.mk")
+		if command -v "$_od" >/dev/null 2>&1; then
+			check "fpu-check $MXP_VARIANT" sh "$TOP/board/fpu-check.sh" \
+			    "$_od" "$MXP_BIN.debug"
+		else
+			echo "SKIP fpu-check $MXP_VARIANT: $_od not installed"
+		fi
+		;;
+	esac
 	;;
 esac
 
