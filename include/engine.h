@@ -45,6 +45,9 @@ struct fact {
 	/* eng_on_sess_end: not about these items, ask them again (budget
 	 * permitting); reason says why if the budget is spent */
 	uint8_t		 again;
+	/* eng_on_sess_end: this failure has charged the queue already (the
+	 * session reported it at its transaction's end; sess_finish again) */
+	uint8_t		 charged;
 	uint16_t	 code;
 	char		 ecode[12];
 	char		 text[REPLY_TEXT_MAX + 1];

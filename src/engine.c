@@ -1327,7 +1327,7 @@ eng_on_sess_end(struct sess *s, struct item **left, unsigned n,
 	if (r == R_RATE_LIMITED && d->limit > 1) {
 		d->limit = 1;
 	}
-	if (r == R_RATE_LIMITED && !stopping) {
+	if (r == R_RATE_LIMITED && !stopping && !fail->charged) {
 		charge_queue(d, fail);
 	}
 	for (i = n; i-- > 0;) {

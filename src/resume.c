@@ -199,6 +199,7 @@ is_final(int v, int r, int keep_unknown)
 	switch (r) {
 	case R_INTERRUPTED:
 	case R_INTERNAL:
+	case R_PROXY_FAILED:	/* the proxy's failure, not the address's */
 		return 0;
 	case R_GREYLISTED:
 	case R_TIMEOUT:

@@ -649,7 +649,7 @@ connect_next(struct sess *s)
 	const struct config	*c = eng_cfg();
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
-	int			 fd;
+	int			 fd, held = 0;
 
 	close_fd(s);
 	s->epoch++;
@@ -661,8 +661,12 @@ connect_next(struct sess *s)
 		const struct mx_addr *a = &mx->addr[s->ai];
 
 		if (!eng_may_connect(a, s->nrcpt + (unsigned)s->ca)) {
-			fail_set(s, R_RATE_LIMITED, NULL, "mail host backed off "
-			    "or at its pace (politeness governor)");
+			/*
+			 * The session's failure only if no address is left:
+			 * a refusal here must not stick to the next address's
+			 * dialogue (its put-backs would charge the queue).
+			 */
+			held = 1;
 			continue;
 		}
 		if (proxy_count() > 0 && px_route(s) != 0) {
@@ -745,6 +749,10 @@ connect_next(struct sess *s)
 		}
 		return 0;
 	}
+	if (held) {
+		fail_set(s, R_RATE_LIMITED, NULL, "mail host backed off or at "
+		    "its pace (politeness governor)");
+	}
 	return -1;
 }
 
@@ -787,6 +795,9 @@ add_ca_cmd(struct sess *s)
 	if (cmd_add(s, C_CA, 0, "RCPT TO:<", s->ca_local, "@", s->dom->name,
 	    ">", (char *)NULL) != 0) {
 		s->ca = 0;
+		if (s->dom->ca_state == CA_PROBING) {
+			s->dom->ca_state = CA_NONE;
+		}
 	}
 }
 
@@ -960,10 +971,16 @@ end_transaction(struct sess *s)
 		}
 	}
 	s->nrcpt = 0;
+	if (s->ca && s->dom->ca_state == CA_PROBING) {
+		/* the probe got no reply (MAIL refused, 421): a later batch */
+		s->dom->ca_state = CA_NONE;
+	}
 	s->ca = 0;
 	if (n > 0) {
 		eng_on_sess_end(s, left, n, s->fail.reason != R_NONE ?
 		    &s->fail : &s->again);
+		/* sess_finish reports s->fail once more: charge once */
+		s->fail.charged = 1;
 	}
 	memset(&s->again, 0, sizeof(s->again));
 	if (s->mail_failed || s->closing) {
@@ -1467,8 +1484,12 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		if (s->mail_failed || !rcpt_limited(s, r)) {
 			rcpt_count(s, r);
 		}
-		/* a rate limit here leaves the probe to a later batch */
-		eng_on_catchall(s->dom, r);
+		/* a rate limit here leaves the probe to a later batch; after
+		 * a refused MAIL the reply says nothing of the domain
+		 * (end_transaction leaves the probe to a later batch) */
+		if (!s->mail_failed) {
+			eng_on_catchall(s->dom, r);
+		}
 		break;
 	case C_RCPT:
 		if (s->mail_failed || arg >= s->nrcpt || s->answered[arg]) {

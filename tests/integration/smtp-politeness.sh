@@ -51,6 +51,17 @@ expect u@busy.test "unknown rate_limited"
 check_eq "421 host: --attempts connections, the batch together" "$(conns 127.0.41.3)" 4
 polite "421 host"
 
+# 421 at MAIL FROM: each session charges the addresses one attempt, so a
+# batch ends after --attempts connections (it was half: charged twice)
+: >"$TR"
+probe --backoff 0.05 --no-catch-all m1@mail421.test m2@mail421.test \
+    m3@mail421.test
+expect m1@mail421.test "unknown rate_limited"
+check "421 at MAIL: gave up after 4 attempts" \
+    grep -q 'm1@mail421.test.*gave up after 4 attempts' "$T/out"
+check_eq "421 at MAIL: --attempts connections" "$(conns 127.0.41.9)" 4
+polite "421 at MAIL"
+
 # Postfix default error limits (soft 10: 200 ms sleeps here; hard 20): 30
 # addresses, two thirds unknown.  Every one right, never slowed down,
 # never cut off: a session stops after 8 rejected recipients.

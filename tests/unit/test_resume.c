@@ -20,6 +20,8 @@ static const struct {
 	{ "a@b.test\tunknown\tgreylisted\t", 1, 1, "a@b.test", 1 },
 	{ "a@b.test\tunknown\ttimeout\t", 1, 1, "a@b.test", 1 },
 	{ "a@b.test\tunknown\tinterrupted\tSIGTERM", 1, 1, "a@b.test", 0 },
+	/* the proxy failed, not the address: asked again, keep or not */
+	{ "a@b.test\tunknown\tproxy_failed\tvia proxy", 1, 1, "a@b.test", 0 },
 	{ "a@b.test\tunknown\tpolicy_block\t", 0, 1, "a@b.test", 1 },
 	{ "a\\\\b@c.test\tundeliverable\tsyntax\tx", 0, 1, "a\\b@c.test", 1 },
 	{ "a\\x0db@c.test\tundeliverable\tsyntax\tx", 0, 1, "a\rb@c.test", 1 },
