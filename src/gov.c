@@ -63,7 +63,55 @@ alen(int family)
 	return family == 4 ? 4 : 16;
 }
 
-/* the host's slot: found, a free one, or the least recently seen */
+/*
+ * When its state ends: after that, forgetting the host costs nothing (a
+ * pace met, a pause over, no failure counted).  INT64_MAX while it counts
+ * consecutive failures (hosts_spent() reads them).
+ */
+static int64_t
+state_end(const struct gov_host *g)
+{
+	int64_t	 t = g->until;
+
+	if (g->fails > 0) {
+		return INT64_MAX;
+	}
+	if (g->conn_tat > t) {
+		t = g->conn_tat;
+	}
+	return g->rcpt_tat > t ? g->rcpt_tat : t;
+}
+
+/*
+ * Is slot g a better one to give away than old?  A free slot first, then
+ * one whose state has ended (least recently seen), then the one whose
+ * state ends soonest: a backed-off host is the last to be forgotten (it
+ * would be asked again before its pause is over).
+ */
+static int
+better_victim(const struct gov_host *g, const struct gov_host *old,
+    int64_t now)
+{
+	int64_t	 ge, oe;
+
+	if (old == NULL || !g->used) {
+		return old == NULL || old->used;
+	}
+	if (!old->used) {
+		return 0;
+	}
+	ge = state_end(g);
+	oe = state_end(old);
+	if ((ge <= now) != (oe <= now)) {
+		return ge <= now;
+	}
+	if (ge <= now) {
+		return g->seen < old->seen;
+	}
+	return ge < oe;
+}
+
+/* the host's slot: found, a free one, or the one best forgotten */
 static struct gov_host *
 find(int family, const uint8_t *a, int64_t now)
 {
@@ -83,11 +131,7 @@ find(int family, const uint8_t *a, int64_t now)
 			}
 			return g;
 		}
-		if (!g->used) {
-			if (old == NULL || old->used) {
-				old = g;
-			}
-		} else if (old == NULL || (old->used && g->seen < old->seen)) {
+		if (better_victim(g, old, now)) {
 			old = g;
 		}
 	}

@@ -109,7 +109,11 @@ test_gov(void)
 	w = gov_conn_at(4, h1, 1, 1000000) - 1000000;
 	T_CHECKF(w >= 1000 && w <= 1250, "after an answer: %lld", (long long)w);
 
-	/* a full table forgets the host seen longest ago, never fails */
+	/*
+	 * A full table never fails; it forgets the host whose state ends
+	 * soonest, never a backed-off one (it was forgotten first: then
+	 * asked again before its pause was over).
+	 */
 	T_CHECK(gov_init(GOV_WAYS, &l, 1) == 0);
 	gov_fail(4, h1, 0);
 	for (i = 0; i < 4 * GOV_WAYS; i++) {
@@ -117,7 +121,17 @@ test_gov(void)
 
 		gov_conn(4, a, 10 + i);
 	}
-	T_INTEQ(gov_failures(4, h1), 0);
+	T_INTEQ(gov_failures(4, h1), 1);
+	T_CHECK(gov_until(4, h1) > 10 + 4 * GOV_WAYS);
+	/* hosts whose pace is met go first, least recently seen */
+	T_CHECK(gov_init(GOV_WAYS, &l, 1) == 0);
+	for (i = 0; i < GOV_WAYS; i++) {
+		uint8_t a[4] = { 10, 0, 1, (uint8_t)i };
+
+		gov_conn(4, a, (int64_t)i);
+	}
+	gov_fail(4, h1, 10000000);
+	T_INTEQ(gov_failures(4, h1), 1);
 	/* IPv6 keys use all 16 bytes */
 	{
 		uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8 }, b6[16] = { 0x20,
