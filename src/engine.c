@@ -149,7 +149,7 @@ hash(const char *s, size_t n)
 	return res_fnv1a(s, n, 0);
 }
 
-/* ---- back-off of mail hosts (421, too many connections) ---- */
+/* ---- the source address (--source); back-off is the governor's (gov.c) ---- */
 
 static struct sockaddr_storage	 src_ss;
 static socklen_t		 src_len;
@@ -946,11 +946,6 @@ on_gather(void *arg)
 	kick(d);
 }
 
-/*
- * When the governor lets a new session to d start (<= now: now), and
- * how many RCPTs it may carry then: the first of d's hosts that is
- * neither backed off nor over its connection or RCPT pace.
- */
 /* a host's own pace (--limits, by its name), told to the governor */
 static void
 host_limits(const struct dom *d, const struct mx_addr *a)
@@ -966,6 +961,11 @@ host_limits(const struct dom *d, const struct mx_addr *a)
 	}
 }
 
+/*
+ * When the governor lets a new session to d start (<= now: now), and
+ * how many RCPTs it may carry then: the first of d's hosts that is
+ * neither backed off nor over its connection or RCPT pace.
+ */
 static int64_t
 gov_ready(const struct dom *d, unsigned *quota)
 {
@@ -1546,7 +1546,7 @@ abort_all(const struct fact *f)
 		}
 		it = d->qhead;
 		d->qhead = d->qtail = NULL;
-	d->nq = 0;
+		d->nq = 0;
 		for (; it != NULL; it = next) {
 			next = it->next;
 			complete(it, f);
