@@ -1988,6 +1988,7 @@ tls_begin(struct conn *c)
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
 		die(EX_SOFT_, "SSL_new failed");
 	}
+	SSL_set_app_data(c->ssl, c);	/* for tls_hello_cb */
 	c->tls = TLSC_HS;
 	tlog(c, NULL, '=', "tls handshake");
 }
@@ -2057,6 +2058,59 @@ tls_drive(struct conn *c)
 	}
 }
 
+/*
+ * Does the ClientHello carry an extension of this type, non-empty if
+ * nonempty is set?
+ */
+static int
+hello_has_ext(SSL *s, unsigned type, int nonempty)
+{
+	const unsigned char	*p;
+	size_t			 n;
+
+	if (SSL_client_hello_get0_ext(s, type, &p, &n) != 1) {
+		return 0;
+	}
+	return !nonempty || n > 0;
+}
+
+/*
+ * Logs what the client offers before the server decides anything, so a
+ * test sees the client's resumption offer whether or not OpenSSL then
+ * accepts it (e.g. a session offered under another SNI).  An offer is a TLS
+ * 1.3 pre_shared_key (41), a non-empty TLS 1.2 session ticket (35), or a
+ * legacy session ID from a client that does not offer TLS 1.3 (with
+ * supported_versions (43), the ID may be the random middlebox-compat one
+ * of RFC 8446 D.4 and says nothing).
+ */
+static int
+tls_hello_cb(SSL *s, int *alert, void *arg)
+{
+	struct conn		*c = SSL_get_app_data(s);
+	const unsigned char	*sid, *p;
+	char			 name[256];
+	size_t			 nsid, n, nl;
+	int			 resume;
+
+	(void)alert;
+	(void)arg;
+	nsid = SSL_client_hello_get0_session_id(s, &sid);
+	resume = hello_has_ext(s, 41, 0) || hello_has_ext(s, 35, 1) ||
+	    (nsid > 0 && !hello_has_ext(s, 43, 0));
+	/* server_name: list length, type 0 host_name, length, name */
+	snprintf(name, sizeof(name), "-");
+	if (SSL_client_hello_get0_ext(s, TLSEXT_TYPE_server_name, &p,
+	    &n) == 1 && n >= 5 && p[2] == 0) {
+		nl = (size_t)p[3] << 8 | p[4];
+		if (nl > 0 && nl <= n - 5) {
+			escape(name, sizeof(name), (const char *)p + 5, nl);
+		}
+	}
+	tlog(c, NULL, '=', "tls offer: %s %s", resume ? "resume" : "new",
+	    name);
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 /* per host: the SSL_CTX the scenario asks for */
 static void
 tls_setup(void)
@@ -2096,6 +2150,7 @@ tls_setup(void)
 		    (const unsigned char *)h->addr, (unsigned)strlen(h->addr));
 		SSL_CTX_set_mode(h->tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		SSL_CTX_set_client_hello_cb(h->tls_ctx, tls_hello_cb, NULL);
 	}
 }
 

@@ -193,6 +193,7 @@ ca.test.		MX	10 mx.c1437786.test.
 mx.c1437786.test.	A	127.0.50.3
 cb.test.		MX	10 mx.c2176240.test.
 mx.c2176240.test.	A	127.0.50.3
+cc.test.		MX	10 mx.c1437786.test.
 Z
 } >"$T/tls2.zone"
 start_dns "$T/tls2.zone"
@@ -202,5 +203,18 @@ expect a@ca.test "deliverable accepted"
 expect a@cb.test "unknown tls_failed"
 check "hash collision: name mismatch, not a resumed session" \
     grep -q 'a@cb.test.*name mismatch' "$T/out"
+# The verdict only sees the client's mistake when the server accepts a
+# session offered under another SNI (OpenSSL 3.0 does for TLS 1.2; other
+# servers refuse), so check the client's offer itself: fakesmtp logs it
+# ("tls offer: resume|new NAME").  The second name must offer no session;
+# the same name again must offer one (or this check could never fail).
+n0=$(wc -l <"$TR")
+probe --no-catch-all --tls-verify --tls require --tls-max 1 --concurrency 1 $CA \
+    a@ca.test a@cb.test a@cc.test
+expect a@cc.test "deliverable accepted"
+tail -n +"$((n0 + 1))" "$TR" | sed -n 's/.* = tls offer: //p' >"$T/offers"
+check_eq "hash collision: offers per connection (first, other name, same name)" \
+    "$(tr '\n' ' ' <"$T/offers")" \
+    "new mx.c1437786.test new mx.c2176240.test resume mx.c1437786.test "
 
 done_testing
