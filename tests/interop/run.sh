@@ -23,11 +23,12 @@ cd "$(dirname "$0")/../.." || exit 70
 TOP=$(pwd)
 BIN=${MXP_BIN:-$TOP/build/x86_64/mxprobe}
 CASES=$TOP/tests/interop/cases.txt
-PKG=$TOP/build/interop		# .debs unpacked here (exim, opensmtpd)
+PKG=$TOP/build/interop		# .debs unpacked here (exim, opensmtpd, postfix)
 NET4=198.18.0
 NET6=fd00:18:
 pass=0
 fail=0
+pf_unpack=0	# 1: postfix runs from its unpacked .deb (below)
 
 skip() {
 	echo "SKIP interop: $*"
@@ -83,6 +84,8 @@ ip netns del mxpi-check
 # Exim and OpenSMTPD both conflict with postfix (mail-transport-agent), so
 # their packages are only unpacked (dpkg-deb -x) under build/interop/root,
 # with their shared libraries installed from Debian as ordinary packages.
+# Postfix too when its package cannot be installed beside the system's MTA
+# (exim4, Debian's default): see "Postfix unpacked" below.
 need=""
 for c in postfix:postfix postgrey:postgrey unbound:unbound swaks:swaks \
     nft:nftables openssl:openssl flock:util-linux microsocks:microsocks; do
@@ -107,13 +110,28 @@ if [ -n "$need" ]; then
 	    debconf-set-selections
 	# --no-remove: postfix conflicts with any other MTA package (exim4,
 	# the Debian default); apt-get -y would remove the system's own mail
-	# server to make room.  Never: then the suite cannot run here.
-	{ LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-remove \
-	    --no-install-recommends $need ||
-	  { apt-get update -q && LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get \
-	    install -y -q --no-remove --no-install-recommends $need; }; } \
-	    >"$TOP/build/interop-apt.log" 2>&1
+	# server to make room.  Never: then postfix is run unpacked instead.
+	# shellcheck disable=SC2086 # lists of package names
+	apt_need() {
+		{ LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		    --no-remove --no-install-recommends $need ||
+		  { apt-get update -q && LC_ALL=C DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -q --no-remove --no-install-recommends \
+		    $need; }; } >"$TOP/build/interop-apt.log" 2>&1
+	}
+	apt_need
 	rc=$?
+	if [ $rc != 0 ] && grep -q 'Packages need to be removed' \
+	    "$TOP/build/interop-apt.log"; then
+		case " $need " in
+		*" postfix "*)
+			pf_unpack=1
+			# shellcheck disable=SC2086
+			need=$(printf ' %s' $need | sed 's/ postfix\>//g')
+			rc=0
+			[ -z "$need" ] || { apt_need; rc=$?; } ;;
+		esac
+	fi
 	[ $mine = 1 ] && rm -f /usr/sbin/policy-rc.d
 	if [ $rc != 0 ] && grep -q 'Packages need to be removed' \
 	    "$TOP/build/interop-apt.log"; then
@@ -134,6 +152,47 @@ if [ ! -x "$PKG/root/usr/sbin/exim4" ] || [ ! -x "$PKG/root/usr/sbin/smtpd" ]; t
 fi
 EXIM=$PKG/root/usr/sbin/exim4
 SMTPD=$PKG/root/usr/sbin/smtpd
+# Postfix unpacked: the postfix package plus those of its library
+# dependencies that are not installed, under build/interop/postfix.  Its
+# binaries find libpostfix-*.so through RUNPATH /usr/lib/postfix, absent
+# here: LD_LIBRARY_PATH, which master(8) passes on to its children only
+# when main.cf's import_environment names it (postfix_conf below).
+# MXPI_POSTFIX=unpacked takes this path beside an installed postfix too.
+pf_why="the package conflicts with the system's MTA"
+[ "${MXPI_POSTFIX:-}" = unpacked ] && pf_why="MXPI_POSTFIX=unpacked" &&
+    pf_unpack=1
+PFROOT=""
+POSTFIX=postfix
+POSTCONF=postconf
+if [ $pf_unpack = 1 ]; then
+	PFROOT=$PKG/postfix
+	if [ ! -x "$PFROOT/usr/lib/postfix/sbin/master" ]; then
+		rm -rf "$PFROOT" "$PKG/pfdeb"
+		mkdir -p "$PKG/pfdeb"
+		# shellcheck disable=SC2086 # a list of package names
+		(cd "$PKG/pfdeb" && apt-get download postfix &&
+		    dl="" &&
+		    for l in $(dpkg-deb -f postfix_*.deb Depends | tr ',' '\n' |
+		        sed 's/^ *//; s/[ |(].*//' | grep '^lib'); do
+			dpkg-query -W -f '${Status}' "$l" 2>/dev/null |
+			    grep -q ' installed$' || dl="$dl $l"
+		    done &&
+		    { [ -z "$dl" ] || apt-get download $dl; }) \
+		    >"$TOP/build/interop-apt.log" 2>&1 ||
+		    skip "apt-get download postfix (and libraries) failed"
+		for d in "$PKG"/pfdeb/*.deb; do
+			dpkg-deb -x "$d" "$PFROOT" || skip "dpkg-deb -x $d failed"
+		done
+	fi
+	PFLIB=$PFROOT/usr/lib/postfix
+	for d in "$PFROOT"/usr/lib/*-linux-gnu*; do
+		[ -d "$d" ] && PFLIB=$PFLIB:$d
+	done
+	POSTFIX="env LD_LIBRARY_PATH=$PFLIB $PFROOT/usr/sbin/postfix"
+	POSTCONF="env LD_LIBRARY_PATH=$PFLIB $PFROOT/usr/sbin/postconf"
+	echo "# postfix: unpacked under build/interop/postfix" \
+	    "($(cd "$PKG/pfdeb" && echo *.deb)): $pf_why"
+fi
 
 mkdir -p "$TOP/build/test-logs"
 
@@ -145,8 +204,9 @@ on_exit() {
 	# the servers first, each by its own means, so that they reap their
 	# children; then whatever is left in the namespaces
 	for p in pfx grey tls gw bk; do
+		# shellcheck disable=SC2086 # POSTFIX: env VAR=... postfix
 		[ -f "$W/$p/data/master.lock" ] &&
-		    in_ns $p postfix -c "$W/$p" stop >/dev/null 2>&1
+		    in_ns $p $POSTFIX -c "$W/$p" stop >/dev/null 2>&1
 	done
 	# shellcheck disable=SC2086
 	[ -n "$bgpids" ] && kill $bgpids 2>/dev/null
@@ -297,6 +357,21 @@ in_ns dns unbound -d -c "$W/dns/unbound.conf" >"$W/dns/stderr" 2>&1 &
 bgpids="$bgpids $!"
 
 # --- Postfix: three instances ---------------------------------------------
+# the users postfix and postdrop: the host's, or (no postfix package was
+# ever installed here) ids of the suite's own in the namespaces' passwd
+# and group, as for Exim and OpenSMTPD below
+PF_UID=postfix
+if ! id -u postfix >/dev/null 2>&1 || ! getent group postdrop >/dev/null; then
+	PF_UID=60003
+	for p in pfx grey tls gw bk; do
+		{ grep -v '^postfix:' /etc/passwd
+		  echo "postfix:x:60003:60003::/nonexistent:/usr/sbin/nologin"
+		} >"/etc/netns/mxpi-$p/passwd"
+		{ grep -v '^postfix:\|^postdrop:' /etc/group
+		  echo "postfix:x:60003:"; echo "postdrop:x:60004:"
+		} >"/etc/netns/mxpi-$p/group"
+	done
+fi
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mx.tls.test" \
     -keyout "$W/tls.key" -out "$W/tls.crt" >/dev/null 2>&1 ||
     die "setup" "openssl req failed"
@@ -304,15 +379,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mx.tls.test" \
 postfix_conf() {
 	d=$W/$1
 	mkdir -p "$d/queue" "$d/data" "$d/mail"
-	chown postfix "$d/data"
+	chown "$PF_UID" "$d/data"
 	cat >"$d/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $d/queue
 data_directory = $d/data
-meta_directory = /etc/postfix
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-command_directory = /usr/sbin
+meta_directory = $PFROOT/etc/postfix
+daemon_directory = $PFROOT/usr/lib/postfix/sbin
+shlib_directory = $PFROOT/usr/lib/postfix
+command_directory = $PFROOT/usr/sbin
+sendmail_path = $PFROOT/usr/sbin/sendmail
+newaliases_path = $PFROOT/usr/bin/newaliases
+mailq_path = $PFROOT/usr/bin/mailq
 mail_owner = postfix
 setgid_group = postdrop
 maillog_file = $d/maillog
@@ -339,6 +417,8 @@ virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 smtpd_relay_restrictions = permit_mynetworks reject_unauth_destination
 EOF
+	[ -z "$PFROOT" ] || echo "import_environment = MAIL_CONFIG MAIL_DEBUG" \
+	    "MAIL_LOGTAG TZ LANG=C LD_LIBRARY_PATH=$PFLIB" >>"$d/main.cf"
 	cat >"$d/master.cf" <<EOF
 smtp      inet  n       -       n       -       -       smtpd
 pickup    unix  n       -       n       60      1       pickup
@@ -415,7 +495,7 @@ printf 'alice@tls.test tls.test/alice/\n' >"$W/tls/mailboxes"
 # private/mxprobe of its queue directory (docs/serve.md's recipe, with
 # --socket-owner postfix: private/ is postfix's own 0700 directory)
 postfix_conf gw mx.gw.test
-postconf -c "$W/gw" -e "relay_domains = gw.test" "virtual_mailbox_maps =" \
+$POSTCONF -c "$W/gw" -e "relay_domains = gw.test" "virtual_mailbox_maps =" \
     "relay_transport = relay:[$NET4.41]:25" \
     "smtpd_recipient_restrictions = reject_unauth_destination,\
  check_policy_service unix:private/mxprobe" \
@@ -439,7 +519,7 @@ in_ns grey postgrey --inet=127.0.0.1:10023 --delay=2 --dbdir="$W/postgrey" \
 bgpids="$bgpids $!"
 for p in pfx grey tls gw bk; do
 	# script(1): postfix says why it fails only on a terminal
-	in_ns $p script -qec "postfix -c $W/$p start" /dev/null \
+	in_ns $p script -qec "$POSTFIX -c $W/$p start" /dev/null \
 	    >"$W/$p/start.log" 2>&1 ||
 	    die "postfix $p starts" "$(cat "$W/$p/start.log" "$W/$p/maillog" 2>&1)"
 done
@@ -754,7 +834,8 @@ esac
 
 # the backend down (stopped; nothing listens at .41:25, connections are
 # refused): an address not in the cache is deferred, never rejected
-in_ns bk postfix -c "$W/bk" stop >/dev/null 2>&1
+# shellcheck disable=SC2086
+in_ns bk $POSTFIX -c "$W/bk" stop >/dev/null 2>&1
 i=0
 while listening bk 25 && [ $i -lt 50 ]; do
 	sleep 0.1
