@@ -10,7 +10,7 @@ set -eu
 sh "$TOP/tests/lib/gen-world.sh" "$T/w" 40 10 100
 start_dns "$T/w/world.zone"
 start_smtp "$T/w/world.smtp"
-P="--dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private --dns-timeout 1 --dns-tries 1 --banner-timeout 2 --greylist-delay 1"
+P="--dns 127.0.0.1:$DNSPORT --port $SMTPPORT --allow-private --dns-timeout 1 --dns-tries 1 --banner-timeout 2 --greylist-delay 1 --backoff 0.1"
 n=$(wc -l <"$T/w/list.txt" | tr -d ' ')
 
 # SIGINT / SIGTERM after a random pause (0 to 2.5 s) measured from the
