@@ -25,7 +25,8 @@ version_text(struct buf *b)
 #endif
 	    );
 	buf_adds(b, MXP_TLS ? "build: TLS=1" : "build: TLS=0");
-	buf_adds(b, MXP_AUDIT ? " AUDIT=1\n" : " AUDIT=0\n");
+	buf_adds(b, MXP_AUDIT ? " AUDIT=1" : " AUDIT=0");
+	buf_adds(b, MXP_SELFCHECK ? " SELFCHECK=1\n" : " SELFCHECK=0\n");
 #if MXP_TLS
 	buf_adds(b, "mbedTLS " MBEDTLS_VERSION_STRING "\n");
 #endif

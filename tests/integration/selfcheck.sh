@@ -6,7 +6,9 @@
 # exit status by the worst (0 ok, 1 fail, 2 warn).
 set -eu
 . "$TOP/tests/lib/lib.sh"
-if $MXPROBE selfcheck --dnsbl x 2>&1 | grep -q 'no selfcheck'; then
+# the build is told by --version: a bare "mxprobe selfcheck" would be a
+# real one, asking the system's resolver (tests talk to loopback only)
+if ! $MXPROBE --version | grep -q "SELFCHECK=1"; then
 	echo "SKIP selfcheck: this build has no selfcheck (SELFCHECK=0)"
 	exit 0
 fi
