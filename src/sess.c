@@ -1,20 +1,28 @@
 /*
  * sess.c - the SMTP session state machine; see sess.h.
  *
- * Rules this file keeps (STYLE.md section 3):
+ * Rules this file keeps (docs/hacking.md, "The session state table"):
  *  - one enum of states and one info table indexed by it, giving each
- *    state its name and its deadline budget;
+ *    state its name, its deadline budget, its stage and where a failure
+ *    in it leads;
  *  - sess_enter() is the only code that assigns s->state; it sets the
  *    absolute deadline (never pushed back by a dripping server) and
- *    performs the entry action;
+ *    performs the entry action.  Only the loop's entry points (on_io,
+ *    on_deadline, sess_start, sess_wake, sess_quit_idle, sess_abort_all)
+ *    call it: handlers return the next state;
  *  - every decision on a reply sits in sess_on_reply();
  *  - every command waiting for a reply is in a small FIFO (pend[]): each
  *    complete reply pops one, and a reply with nothing pending is a
  *    protocol error (RFC 2920 3.1: replies come in command order);
  *  - commands are built only from parsed addresses, and cmd_add()
  *    refuses CR, LF and NUL again;
- *  - teardown is deferred: a session marks itself done and the result
- *    reaches the engine once, from sess_finish().
+ *  - teardown is deferred: a handler only returns SESS_DONE; the entry
+ *    point that called it closes the connection, and once every handler
+ *    has returned settle() reports `closed` and frees the slot, so the
+ *    starter can never reuse a slot whose handler is still on the stack
+ *    (an entry point may not be re-entered for the same slot: asserted);
+ *  - the session is a leaf: it reports through its ops table only and
+ *    never sees its starter's structures (sess.h).
  * RFC 5321 4.5.3.1.4: a command line is at most 512 octets.
  */
 #include <errno.h>
@@ -28,11 +36,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "features.h"
+#include "loop.h"
 #include "proxy.h"
 #include "sess.h"
 #include "socks.h"
+#include "timing.h"
 #include "util.h"
+#include "verdict.h"
 
 #if MXP_TLS
 #include "tls.h"
@@ -64,29 +76,53 @@ enum sess_state {
 enum tmo { TMO_NONE, TMO_CONNECT, TMO_BANNER, TMO_REPLY, TMO_LINGER,
 	TMO_QUIT, TMO_ATTEMPT };
 
+/*
+ * Each state's name (traces), the timeout that bounds it, the stage a
+ * failure in it is reported at, and where a failure in it leads: the
+ * next address while the connection is being set up (a refusal, a
+ * timeout, a lost connection before any transaction), else the end.
+ */
 static const struct {
 	const char	*name;
 	enum tmo	 budget;
 	enum smtp_stage	 stage;
+	enum sess_state	 fail;
 } sess_info[SESS__COUNT] = {
-	[SESS_IDLE]	= { "idle",	TMO_NONE,	STAGE_CONNECT },
-	[SESS_CONNECT]	= { "connect",	TMO_CONNECT,	STAGE_CONNECT },
+	[SESS_IDLE] =
+	    { "idle",	TMO_NONE,	STAGE_CONNECT,	SESS_DONE },
+	[SESS_CONNECT] =
+	    { "connect",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
 	/* each proxy step has its own --connect-timeout */
-	[SESS_SOCKS_HELLO] = { "socks-hello", TMO_CONNECT, STAGE_CONNECT },
-	[SESS_SOCKS_AUTH] = { "socks-auth", TMO_CONNECT,	STAGE_CONNECT },
-	[SESS_SOCKS_CONNECT] = { "socks-connect", TMO_CONNECT, STAGE_CONNECT },
-	[SESS_BANNER]	= { "banner",	TMO_BANNER,	STAGE_BANNER },
-	[SESS_EHLO]	= { "ehlo",	TMO_REPLY,	STAGE_EHLO },
-	[SESS_HELO]	= { "helo",	TMO_REPLY,	STAGE_HELO },
-	[SESS_STARTTLS]	= { "starttls",	TMO_REPLY,	STAGE_STARTTLS },
-	[SESS_TLS_WAIT]	= { "tls-wait",	TMO_ATTEMPT,	STAGE_STARTTLS },
-	[SESS_TLS]	= { "tls",	TMO_REPLY,	STAGE_STARTTLS },
-	[SESS_MAIL]	= { "mail",	TMO_REPLY,	STAGE_MAIL },
-	[SESS_RCPT]	= { "rcpt",	TMO_REPLY,	STAGE_RCPT },
-	[SESS_RSET]	= { "rset",	TMO_REPLY,	STAGE_RSET },
-	[SESS_LINGER]	= { "linger",	TMO_LINGER,	STAGE_RSET },
-	[SESS_QUIT]	= { "quit",	TMO_QUIT,	STAGE_QUIT },
-	[SESS_DONE]	= { "done",	TMO_NONE,	STAGE_QUIT },
+	[SESS_SOCKS_HELLO] =
+	    { "socks-hello",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
+	[SESS_SOCKS_AUTH] =
+	    { "socks-auth",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
+	[SESS_SOCKS_CONNECT] =
+	    { "socks-connect",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
+	[SESS_BANNER] =
+	    { "banner",	TMO_BANNER,	STAGE_BANNER,	SESS_CONNECT },
+	[SESS_EHLO] =
+	    { "ehlo",	TMO_REPLY,	STAGE_EHLO,	SESS_CONNECT },
+	[SESS_HELO] =
+	    { "helo",	TMO_REPLY,	STAGE_HELO,	SESS_CONNECT },
+	[SESS_STARTTLS] =
+	    { "starttls",	TMO_REPLY,	STAGE_STARTTLS,	SESS_CONNECT },
+	[SESS_TLS_WAIT] =
+	    { "tls-wait",	TMO_ATTEMPT,	STAGE_STARTTLS,	SESS_CONNECT },
+	[SESS_TLS] =
+	    { "tls",	TMO_REPLY,	STAGE_STARTTLS,	SESS_CONNECT },
+	[SESS_MAIL] =
+	    { "mail",	TMO_REPLY,	STAGE_MAIL,	SESS_DONE },
+	[SESS_RCPT] =
+	    { "rcpt",	TMO_REPLY,	STAGE_RCPT,	SESS_DONE },
+	[SESS_RSET] =
+	    { "rset",	TMO_REPLY,	STAGE_RSET,	SESS_DONE },
+	[SESS_LINGER] =
+	    { "linger",	TMO_LINGER,	STAGE_RSET,	SESS_DONE },
+	[SESS_QUIT] =
+	    { "quit",	TMO_QUIT,	STAGE_QUIT,	SESS_DONE },
+	[SESS_DONE] =
+	    { "done",	TMO_NONE,	STAGE_QUIT,	SESS_DONE },
 };
 
 /* commands waiting for their reply */
@@ -97,15 +133,6 @@ static const char *const cmd_name[] = { "banner", "ehlo", "helo",
 	"starttls", "rset", "mail", "rcpt", "rcpt", "quit" };
 #define PEND_MAX	(RCPT_MAX + 4)
 
-#define QUIT_MS		5000	/* how long to wait for 221 */
-/*
- * After a transaction, an open connection waits this long for more
- * addresses of its domain before QUIT: input that interleaves domains
- * then costs one connection per domain, not one per wave of input.
- * (Postfix keeps idle connections 2 s: smtp_connection_cache_time_limit.)
- */
-#define LINGER_MS	1000
-
 struct sess {
 	enum sess_state	 state;
 	int		 fd;
@@ -113,7 +140,12 @@ struct sess {
 	struct timer	 timer;
 	int64_t		 deadline;	/* of the current state */
 	int64_t		 budget_end;	/* the whole attempt's budget */
-	struct dom	*dom;
+	/* from the starter, unchanged until closed (sess.h) */
+	const char	*name;		/* the domain */
+	const struct mx_res *mx;
+	const struct sess_ops *ops;
+	void		*arg;
+	int		 busy;		/* inside an entry point */
 	int		 ai;		/* current address index, -1 */
 	unsigned	 caps;
 	int		 ehlo_ok;	/* EHLO (not HELO) accepted */
@@ -139,12 +171,12 @@ struct sess {
 	int		 tls_queued;
 	int		 used;
 	/* the batch of this transaction */
-	struct item	*rcpt[RCPT_MAX];
+	struct sess_rcpt rcpt[RCPT_MAX];
 	unsigned	 nrcpt;
 	unsigned	 next_rcpt;	/* without PIPELINING: next to send */
 	uint8_t		 answered[RCPT_MAX];
 	int		 ca;		/* the catch-all probe is in the batch */
-	char		 ca_local[24];
+	char		 ca_local[SESS_CA_LOCAL_MAX + 1];
 	/* commands awaiting replies */
 	uint8_t		 pend[PEND_MAX];
 	uint8_t		 pend_arg[PEND_MAX];
@@ -160,16 +192,17 @@ struct sess {
 #if MXP_TLS
 	struct tls	*tls;
 #endif
-	/*
-	 * Bumped by every new connection, start and end of the slot: a
-	 * handler holding bytes of one connection stops feeding them as
-	 * soon as the slot has moved on (the next address, or a new
-	 * session started in the same slot from the engine's callbacks).
-	 * Not cleared by sess_start().
-	 */
-	uint32_t	 epoch;
-	/* audit only (else NULL): what a probe session saw; not cleared */
-	struct hello	*hello;
+	/* the slot's own, set by sess_get(): what sess_start() keeps */
+	struct sess_slot {
+		/* probes only (else NULL): what a probe session saw */
+		struct hello	*hello;
+		/*
+		 * Bumped by every new connection, start and end of the
+		 * slot: a handler holding bytes of one connection stops
+		 * feeding them as soon as the slot has moved on.
+		 */
+		uint32_t	 epoch;
+	} slot;
 	/*
 	 * --proxy: the proxy of this connection (-1: direct), the SOCKS
 	 * reply read so far, what the proxy says it connected from, and a
@@ -190,7 +223,8 @@ struct sess {
  * untouched (not resident) until the concurrency reaches it.
  */
 static struct sess	*pool;
-static struct hello	*hellos;	/* audit: one per slot */
+static struct hello	*hellos;	/* probes: one per slot */
+static struct sess_conf	 conf;
 static size_t		 npool, nhw;
 static unsigned		 nactive;
 static uint64_t		 nwrites;	/* command writes sent whole */
@@ -205,23 +239,36 @@ static void	sess_on_reply(struct sess *s, const struct reply *r);
 static void	sess_finish(struct sess *s);
 
 /* see sess.h */
-const char *
-sess_state_name(unsigned state)
+unsigned
+sess_states(void)
 {
-	return state < SESS__COUNT ? sess_info[state].name : NULL;
+	return SESS__COUNT;
 }
 
 /* see sess.h */
 int
-sess_init(size_t n)
+sess_state_row(unsigned state, struct sess_row *row)
 {
+	if (state >= SESS__COUNT) {
+		return -1;
+	}
+	row->name = sess_info[state].name;
+	row->budget = (int)sess_info[state].budget;
+	row->stage = (int)sess_info[state].stage;
+	row->fail_next = (int)sess_info[state].fail;
+	return 0;
+}
+
+/* see sess.h */
+int
+sess_init(size_t n, const struct sess_conf *c)
+{
+	conf = *c;
 	pool = calloc(n, sizeof(*pool));
 	if (pool == NULL) {
 		return -1;
 	}
-	if ((eng_cfg()->mode == MODE_AUDIT ||
-	    eng_cfg()->mode == MODE_SELFCHECK) &&
-	    (hellos = calloc(n, sizeof(*hellos))) == NULL) {
+	if (conf.probes && (hellos = calloc(n, sizeof(*hellos))) == NULL) {
 		return -1;
 	}
 	npool = n;
@@ -245,16 +292,9 @@ sess_get(void)
 	pool[nhw].fd = -1;
 	pool[nhw].ioh = -1;
 	if (hellos != NULL) {
-		pool[nhw].hello = &hellos[nhw];
+		pool[nhw].slot.hello = &hellos[nhw];
 	}
 	return &pool[nhw++];
-}
-
-/* see sess.h */
-struct dom *
-sess_dom(const struct sess *s)
-{
-	return s->dom;
 }
 
 /* see sess.h */
@@ -267,8 +307,8 @@ sess_active(void)
 static void
 trace(const struct sess *s, const char *what, const char *more)
 {
-	if (eng_cfg()->verbose >= 2) {
-		msg(s->dom->name, ": ", what, more != NULL ? " " : "",
+	if (conf.verbose >= 2) {
+		msg(s->name, ": ", what, more != NULL ? " " : "",
 		    more != NULL ? more : "", NULL);
 	}
 }
@@ -527,10 +567,38 @@ cmd_add(struct sess *s, enum cmd kind, unsigned arg, ...)
 	return 0;
 }
 
+/*
+ * The transaction's command formats, shared by the builder and by what
+ * sess_cmd_len() and sess_head_len() tell the scheduler: a batch is cut
+ * to what the write buffer holds, so the estimate is exact.
+ */
+#define F_RSET		"RSET"
+#define F_MAIL		"MAIL FROM:<"
+#define F_MAIL_END	">"
+#define F_UTF8		" SMTPUTF8"
+#define F_RCPT		"RCPT TO:<"
+#define F_RCPT_END	">"
+
+/* see sess.h */
+size_t
+sess_cmd_len(size_t local_len, size_t domain_len)
+{
+	return LIT_LEN(F_RCPT) + local_len + 1 + domain_len +
+	    LIT_LEN(F_RCPT_END) + 2;
+}
+
+/* see sess.h */
+size_t
+sess_head_len(size_t from_len)
+{
+	return LIT_LEN(F_RSET) + 2 + LIT_LEN(F_MAIL) + from_len +
+	    LIT_LEN(F_MAIL_END) + LIT_LEN(F_UTF8) + 2;
+}
+
 static void
 set_deadline(struct sess *s)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 	int64_t			 ms = 0;
 
 	switch (sess_info[s->state].budget) {
@@ -580,7 +648,7 @@ px_route(struct sess *s)
 
 	char		 d[RES_DETAIL_MAX + 1];
 
-	s->px = proxy_pick(s->dom->name, loop_now(), &pinned);
+	s->px = proxy_pick(s->name, loop_now(), &pinned);
 	if (s->px < 0) {
 		buf_init(&b, d, sizeof(d) - 1);
 		if (s->px_why[0] != '\0') {
@@ -626,8 +694,8 @@ px_fail(struct sess *s, const char *what)
 	buf_adds(&b, " failed: ");
 	buf_adds(&b, what);
 	buf_nul(&b);
-	if (eng_cfg()->verbose) {
-		msg(s->dom->name, ": ", s->px_why, NULL);
+	if (conf.verbose) {
+		msg(s->name, ": ", s->px_why, NULL);
 	}
 	if (++s->px_moves <= PROXY_MAX) {
 		s->ai--;	/* the same mail host, through the next proxy */
@@ -645,14 +713,14 @@ px_trouble(struct sess *s, const char *what)
 static int
 connect_next(struct sess *s)
 {
-	const struct mx_res	*mx = &s->dom->mx;
-	const struct config	*c = eng_cfg();
+	const struct mx_res	*mx = s->mx;
+	const struct sess_conf	*c = &conf;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
 	int			 fd, held = 0;
 
 	close_fd(s);
-	s->epoch++;
+	s->slot.epoch++;
 	s->closing = 0;
 	s->caps = 0;
 	s->ehlo_ok = 0;
@@ -660,7 +728,7 @@ connect_next(struct sess *s)
 	for (s->ai++; s->ai < mx->naddr; s->ai++) {
 		const struct mx_addr *a = &mx->addr[s->ai];
 
-		if (!eng_may_connect(a, s->nrcpt + (unsigned)s->ca)) {
+		if (!conf.may_connect(a, s->nrcpt + (unsigned)s->ca)) {
 			/*
 			 * The session's failure only if no address is left:
 			 * a refusal here must not stick to the next address's
@@ -677,9 +745,7 @@ connect_next(struct sess *s)
 			unsigned i;
 
 			for (i = 0; i < s->nrcpt; i++) {
-				if (s->rcpt[i]->attempts < UINT8_MAX) {
-					s->rcpt[i]->attempts++;
-				}
+				s->ops->attempt(s->arg, s->rcpt[i].tag);
 			}
 		}
 		memset(&ss, 0, sizeof(ss));
@@ -721,7 +787,8 @@ connect_next(struct sess *s)
 		if (!s->tls_tried) {
 			s->tls_note[0] = '\0';
 		}
-		if (eng_bind(fd, ss.ss_family == AF_INET ? 4 : 6) != 0) {
+		if (conf.bind != NULL &&
+		    conf.bind(fd, ss.ss_family == AF_INET ? 4 : 6) != 0) {
 			fail_set(s, R_CONNECT_FAILED, NULL, "cannot bind the "
 			    "--source address for this family");
 			close_fd(s);
@@ -768,14 +835,14 @@ add_rcpt_cmd(struct sess *s, unsigned i)
 {
 	char		 path[ADDR_PATH_MAX + 1];
 	struct buf	 b;
-	const struct item *it = s->rcpt[i];
+	const struct sess_rcpt *it = &s->rcpt[i];
 
 	buf_init(&b, path, sizeof(path) - 1);
 	buf_add(&b, it->local, it->local_len);
 	buf_addc(&b, '@');
-	buf_adds(&b, s->dom->name);
+	buf_adds(&b, s->name);
 	buf_nul(&b);
-	if (b.trunc || cmd_add(s, C_RCPT, i, "RCPT TO:<", path, ">",
+	if (b.trunc || cmd_add(s, C_RCPT, i, F_RCPT, path, F_RCPT_END,
 	    (char *)NULL) != 0) {
 		struct fact f;
 
@@ -785,19 +852,17 @@ add_rcpt_cmd(struct sess *s, unsigned i)
 		STR_COPY_LIT(f.detail, sizeof(f.detail),
 		    "command refused by the builder");
 		s->answered[i] = 1;
-		eng_on_rcpt(s, s->rcpt[i], &f);
+		s->ops->rcpt(s->arg, s->rcpt[i].tag, &f);
 	}
 }
 
 static void
 add_ca_cmd(struct sess *s)
 {
-	if (cmd_add(s, C_CA, 0, "RCPT TO:<", s->ca_local, "@", s->dom->name,
-	    ">", (char *)NULL) != 0) {
+	if (cmd_add(s, C_CA, 0, F_RCPT, s->ca_local, "@", s->name,
+	    F_RCPT_END, (char *)NULL) != 0) {
 		s->ca = 0;
-		if (s->dom->ca_state == CA_PROBING) {
-			s->dom->ca_state = CA_NONE;
-		}
+		s->ops->catchall(s->arg, NULL);
 	}
 }
 
@@ -808,7 +873,7 @@ add_ca_cmd(struct sess *s)
 static int
 start_transaction(struct sess *s, int rset)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 	struct fact		 f;
 	unsigned		 i, nsend;
 	int			 utf8 = 0;
@@ -820,7 +885,7 @@ start_transaction(struct sess *s, int rset)
 	memset(s->answered, 0, sizeof(s->answered));
 	/* UTF-8 local parts need SMTPUTF8 (RFC 6531 3.4) */
 	for (i = 0; i < s->nrcpt; i++) {
-		if (!s->rcpt[i]->utf8) {
+		if (!s->rcpt[i].utf8) {
 			continue;
 		}
 		if (s->caps & CAP_SMTPUTF8) {
@@ -834,13 +899,13 @@ start_transaction(struct sess *s, int rset)
 		STR_COPY_LIT(f.detail, sizeof(f.detail), "UTF-8 local part, "
 		    "server does not offer SMTPUTF8");
 		s->answered[i] = 1;
-		eng_on_rcpt(s, s->rcpt[i], &f);
+		s->ops->rcpt(s->arg, s->rcpt[i].tag, &f);
 	}
 	if (rset) {
-		cmd_add(s, C_RSET, 0, "RSET", (char *)NULL);
+		cmd_add(s, C_RSET, 0, F_RSET, (char *)NULL);
 	}
-	if (cmd_add(s, C_MAIL, 0, "MAIL FROM:<", c->from, ">",
-	    utf8 ? " SMTPUTF8" : "", (char *)NULL) != 0) {
+	if (cmd_add(s, C_MAIL, 0, F_MAIL, c->from, F_MAIL_END,
+	    utf8 ? F_UTF8 : "", (char *)NULL) != 0) {
 		fail_set(s, R_INTERNAL, NULL, "MAIL FROM refused by the builder");
 		return -1;
 	}
@@ -848,7 +913,7 @@ start_transaction(struct sess *s, int rset)
 	for (i = 0, nsend = (unsigned)s->ca; i < s->nrcpt; i++) {
 		nsend += !s->answered[i];
 	}
-	eng_rcpts_sent(&s->dom->mx.addr[s->ai], nsend);
+	conf.rcpts_sent(&s->mx->addr[s->ai], nsend);
 	if (s->caps & CAP_PIPELINING) {
 		if (s->ca) {
 			add_ca_cmd(s);
@@ -888,12 +953,26 @@ next_rcpt(struct sess *s)
 	return 0;
 }
 
+/* the tags of the batch still without a reply, into left; how many */
+static unsigned
+unanswered(const struct sess *s, void **left)
+{
+	unsigned	 i, n = 0;
+
+	for (i = 0; i < s->nrcpt; i++) {
+		if (!s->answered[i]) {
+			left[n++] = s->rcpt[i].tag;
+		}
+	}
+	return n;
+}
+
 /* the next batch of the domain, or linger (may) or QUIT (nothing) */
 static enum sess_state
 take_more(struct sess *s, int may_linger)
 {
-	const struct config	*c = eng_cfg();
-	unsigned		 i, max = RCPT_MAX, want;
+	const struct sess_conf	*c = &conf;
+	unsigned		 max = RCPT_MAX, want;
 	int64_t			 when = 0;
 
 	s->pace_until = 0;
@@ -909,9 +988,9 @@ take_more(struct sess *s, int may_linger)
 		max = c->rejects_per_session - s->rejects;
 	}
 	want = max;
-	max = eng_rcpt_quota(&s->dom->mx.addr[s->ai], max, &when);
+	max = conf.rcpt_quota(&s->mx->addr[s->ai], max, &when);
 	if (max == 0 && want > 0 && s->ntx < c->tx_per_session &&
-	    !s->host_limited && s->dom->qhead != NULL) {
+	    !s->host_limited && s->ops->queued(s->arg)) {
 		/*
 		 * Only the host's RCPT pace says no: wait for it on this
 		 * connection (a timer) rather than open another one.
@@ -929,7 +1008,7 @@ take_more(struct sess *s, int may_linger)
 		memset(s->answered, 0, sizeof(s->answered));
 		return SESS_QUIT;
 	}
-	s->nrcpt = eng_take_batch(s->dom, s->rcpt, max, sizeof(s->tx),
+	s->nrcpt = s->ops->take(s->arg, s->rcpt, max, sizeof(s->tx),
 	    &s->ca, s->ca_local, sizeof(s->ca_local));
 	/* a new batch: no reply yet (the RSET before it may be cut short) */
 	memset(s->answered, 0, sizeof(s->answered));
@@ -938,17 +1017,12 @@ take_more(struct sess *s, int may_linger)
 		 * A TLS session lingers only while nobody waits for its
 		 * context: a waiting handshake matters more than reuse.
 		 */
-		return may_linger && eng_may_linger(s->dom) &&
+		return may_linger && s->ops->may_linger(s->arg) &&
 		    !(s->tls_on && tls_waiting()) ? SESS_LINGER :
 		    SESS_QUIT;
 	}
-	for (i = 0; i < s->nrcpt; i++) {
-		if (s->rcpt[i]->attempts < UINT8_MAX) {
-			s->rcpt[i]->attempts++;
-		}
-	}
 	/* --timeout is per attempt at an address: a new batch, a new budget */
-	s->budget_end = loop_now() + eng_cfg()->address_ms;
+	s->budget_end = loop_now() + conf.address_ms;
 	s->rset = 1;
 	return (s->caps & CAP_PIPELINING) ? SESS_MAIL : SESS_RSET;
 }
@@ -961,25 +1035,21 @@ take_more(struct sess *s, int may_linger)
 static enum sess_state
 end_transaction(struct sess *s)
 {
-	unsigned	 i, n;
-	struct item	*left[RCPT_MAX];
+	unsigned	 n;
+	void		*left[RCPT_MAX];
 
 	/* items with no reply (MAIL refused, or put back by 452 4.5.3) */
-	for (i = 0, n = 0; i < s->nrcpt; i++) {
-		if (!s->answered[i]) {
-			left[n++] = s->rcpt[i];
-		}
-	}
+	n = unanswered(s, left);
 	s->nrcpt = 0;
-	if (s->ca && s->dom->ca_state == CA_PROBING) {
+	if (s->ca) {
 		/* the probe got no reply (MAIL refused, 421): a later batch */
-		s->dom->ca_state = CA_NONE;
+		s->ops->catchall(s->arg, NULL);
 	}
 	s->ca = 0;
 	if (n > 0) {
-		eng_on_sess_end(s, left, n, s->fail.reason != R_NONE ?
+		s->ops->unanswered(s->arg, left, n, s->fail.reason != R_NONE ?
 		    &s->fail : &s->again);
-		/* sess_finish reports s->fail once more: charge once */
+		/* settle() reports s->fail once more: charge once */
 		s->fail.charged = 1;
 	}
 	memset(&s->again, 0, sizeof(s->again));
@@ -1001,7 +1071,7 @@ helo_of(struct sess *s)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof(ss);
-	const char		*h = eng_helo();
+	const char		*h = conf.helo;
 	uint8_t			 zero[16] = { 0 };
 	uint8_t			 a[16];
 	int			 fam = 0;
@@ -1043,14 +1113,16 @@ helo_of(struct sess *s)
 static void
 hello_done(struct sess *s)
 {
-	s->hello->ai = (int16_t)s->ai;
-	s->hello->ehlo_ok = (uint8_t)s->ehlo_ok;
-	s->hello->tls_on = (uint8_t)s->tls_on;
+	struct hello	*h = s->slot.hello;
+
+	h->ai = (int16_t)s->ai;
+	h->ehlo_ok = (uint8_t)s->ehlo_ok;
+	h->tls_on = (uint8_t)s->tls_on;
 	if (s->tls_on) {
-		memcpy(s->hello->tls, s->tls_sum, sizeof(s->hello->tls));
-		s->hello->tlsi = s->tlsi;
+		memcpy(h->tls, s->tls_sum, sizeof(h->tls));
+		h->tlsi = s->tlsi;
 	} else {
-		memcpy(s->hello->tls, s->tls_note, sizeof(s->hello->tls));
+		memcpy(h->tls, s->tls_note, sizeof(h->tls));
 	}
 }
 
@@ -1061,7 +1133,7 @@ hello_done(struct sess *s)
 static void
 sess_enter(struct sess *s, enum sess_state next)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 
 	for (;;) {
 		if (c->verbose >= 2 && next != s->state) {
@@ -1103,8 +1175,8 @@ sess_enter(struct sess *s, enum sess_state next)
 			s->sx_len = 0;
 			s->tx_off = 0;
 			s->tx_len = socks_connect((uint8_t *)s->tx,
-			    sizeof(s->tx), s->dom->mx.addr[s->ai].family,
-			    s->dom->mx.addr[s->ai].a, (uint16_t)c->port);
+			    sizeof(s->tx), s->mx->addr[s->ai].family,
+			    s->mx->addr[s->ai].a, (uint16_t)c->port);
 			break;
 		case SESS_BANNER:
 			reply_init(&s->rp, 0);
@@ -1177,10 +1249,10 @@ sess_enter(struct sess *s, enum sess_state next)
 		case SESS_RSET:
 			/* without PIPELINING RSET goes alone (RFC 2920 3.1) */
 			s->rset = 0;
-			cmd_add(s, C_RSET, 0, "RSET", (char *)NULL);
+			cmd_add(s, C_RSET, 0, F_RSET, (char *)NULL);
 			break;
 		case SESS_LINGER:
-			eng_linger(s->dom, s);
+			s->ops->linger(s->arg, s, 1);
 			if (s->pace_until > loop_now()) {
 				/* the RCPT pace: wake then (on_deadline) */
 				s->deadline = s->pace_until;
@@ -1276,7 +1348,7 @@ rcpt_count(struct sess *s, const struct reply *r)
 	}
 	if (r->code / 100 == 2 || r->code / 100 == 5) {
 		/* a real answer: the host's pauses start short again */
-		eng_host_ok(&s->dom->mx.addr[s->ai]);
+		conf.host_ok(&s->mx->addr[s->ai]);
 	}
 }
 
@@ -1300,7 +1372,7 @@ rcpt_limited(struct sess *s, const struct reply *r)
 		return 0;
 	}
 	s->host_limited = 1;
-	eng_back_off(&s->dom->mx.addr[s->ai]);
+	conf.back_off(&s->mx->addr[s->ai]);
 	fail_set(s, R_RATE_LIMITED, r, "rate limit at the first RCPT: host "
 	    "backed off");
 	return 1;
@@ -1309,7 +1381,7 @@ rcpt_limited(struct sess *s, const struct reply *r)
 static void
 sess_on_reply(struct sess *s, const struct reply *r)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 	enum cmd		 cmd;
 	unsigned		 arg;
 	enum reason		 v;
@@ -1341,14 +1413,15 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			s->fail.again = 1;
 		} else {
 			/* the host is busy or limits us: a pause, growing */
-			eng_back_off(&s->dom->mx.addr[s->ai]);
+			conf.back_off(&s->mx->addr[s->ai]);
 		}
 	}
 	switch (cmd) {
 	case C_BANNER:
 		if (s->probe) {
-			s->hello->banner_code = r->code;
-			memcpy(s->hello->banner, r->text, sizeof(r->text));
+			s->slot.hello->banner_code = r->code;
+			memcpy(s->slot.hello->banner, r->text,
+			    sizeof(r->text));
 		}
 		if (r->code / 100 == 2) {
 			sess_enter(s, SESS_EHLO);
@@ -1356,7 +1429,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		}
 		if (r->code / 100 == 4 && r->code != 421) {
 			/* a busy greeting: a pause too (421: above) */
-			eng_back_off(&s->dom->mx.addr[s->ai]);
+			conf.back_off(&s->mx->addr[s->ai]);
 		}
 		v = verdict_smtp(STAGE_BANNER, r);
 		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r,
@@ -1368,8 +1441,9 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			s->caps = r->caps;
 			s->ehlo_ok = 1;
 			if (s->probe) {
-				s->hello->caps |= r->caps;
-				memcpy(s->hello->ehlo, r->text, sizeof(r->text));
+				s->slot.hello->caps |= r->caps;
+				memcpy(s->slot.hello->ehlo, r->text,
+				    sizeof(r->text));
 			}
 #if MXP_TLS
 			if ((s->caps & CAP_STARTTLS) && !s->tls_on &&
@@ -1488,7 +1562,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		 * a refused MAIL the reply says nothing of the domain
 		 * (end_transaction leaves the probe to a later batch) */
 		if (!s->mail_failed) {
-			eng_on_catchall(s->dom, r);
+			s->ops->catchall(s->arg, r);
 		}
 		break;
 	case C_RCPT:
@@ -1505,9 +1579,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			 * many recipients; put back, smaller transactions
 			 * (bounded: each put-back costs the item an attempt)
 			 */
-			if (s->dom->batch > 1) {
-				s->dom->batch = (uint16_t)(arg > 0 ? arg : 1);
-			}
+			s->ops->batch_cut(s->arg, arg > 0 ? arg : 1);
 			if (s->again.reason == R_NONE) {
 				set_reply_fact(s, &s->again, R_RATE_LIMITED, r);
 				s->again.again = 1;
@@ -1530,8 +1602,8 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		 * next address's budget (a batch of n takes at most n of them;
 		 * each reply still has its own --reply-timeout)
 		 */
-		s->budget_end = loop_now() + eng_cfg()->address_ms;
-		eng_on_rcpt(s, s->rcpt[arg], &f);
+		s->budget_end = loop_now() + conf.address_ms;
+		s->ops->rcpt(s->arg, s->rcpt[arg].tag, &f);
 		break;
 	case C_QUIT:
 		sess_enter(s, SESS_DONE);
@@ -1586,7 +1658,7 @@ tls_fallback(struct sess *s, enum reason why, const char *detail)
 	struct buf	 b;
 
 	fail_set(s, why, NULL, detail);
-	if (eng_cfg()->tls == TLSM_TRY) {
+	if (conf.tls == TLSM_TRY) {
 		buf_init(&b, s->tls_note, sizeof(s->tls_note) - 1);
 		buf_adds(&b, "handshake failed (");
 		buf_adds(&b, detail);
@@ -1603,10 +1675,10 @@ tls_fallback(struct sess *s, enum reason why, const char *detail)
 static int
 tls_begin(struct sess *s)
 {
-	const struct mx_addr	*a = &s->dom->mx.addr[s->ai];
+	const struct mx_addr	*a = &s->mx->addr[s->ai];
 	char			 host[256];
 
-	mx_host_name(&s->dom->mx, a->host, host, sizeof(host));
+	mx_host_name(s->mx, a->host, host, sizeof(host));
 	return tls_start(s->tls, host[0] != '\0' ? host : NULL, a->a,
 	    a->family == 4 ? 4 : 16, io_send, io_recv, s);
 }
@@ -1625,11 +1697,12 @@ tls_step(struct sess *s)
 		if (s->probe) {
 			char host[256];
 
-			mx_host_name(&s->dom->mx, s->dom->mx.addr[s->ai].host,
+			mx_host_name(s->mx, s->mx->addr[s->ai].host,
 			    host, sizeof(host));
-			s->hello->name_ok = (int8_t)tls_name_match(s->tls, host);
+			s->slot.hello->name_ok =
+			    (int8_t)tls_name_match(s->tls, host);
 		}
-		if (eng_cfg()->verbose >= 2) {
+		if (conf.verbose >= 2) {
 			trace(s, "tls", s->tls_sum);
 		}
 		sess_enter(s, SESS_EHLO);
@@ -1676,7 +1749,7 @@ on_data(struct sess *s, const char *p, size_t n)
 {
 	struct reply	 r;
 	size_t		 used;
-	uint32_t	 epoch = s->epoch;
+	uint32_t	 epoch = s->slot.epoch;
 
 	if ((s->state == SESS_MAIL || s->state == SESS_RCPT) && s->npend > 0 &&
 	    replies_in(s, p, n) > s->npend) {
@@ -1686,7 +1759,7 @@ on_data(struct sess *s, const char *p, size_t n)
 		return;
 	}
 	while (n > 0 && s->state != SESS_DONE && s->fd >= 0 &&
-	    s->epoch == epoch) {
+	    s->slot.epoch == epoch) {
 		switch (reply_feed(&s->rp, p, n, &used, &r)) {
 		case REPLY_MORE:
 			return;
@@ -1910,9 +1983,9 @@ on_io(void *arg, int revents)
 			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
 			return;
 		}
-		epoch = s->epoch;
+		epoch = s->slot.epoch;
 		on_data(s, buf, (size_t)n);
-		if (s->epoch != epoch || s->fd < 0 || s->state == SESS_DONE ||
+		if (s->slot.epoch != epoch || s->fd < 0 || s->state == SESS_DONE ||
 		    s->state == SESS_CONNECT || s->state == SESS_TLS) {
 			return;
 		}
@@ -1937,7 +2010,7 @@ on_deadline(void *arg)
 		return;
 	}
 	if (s->state == SESS_LINGER) {
-		eng_linger(s->dom, NULL);
+		s->ops->linger(s->arg, s, 0);
 		if (s->pace_until != 0) {
 			/* the host's RCPT pace allows one more now */
 			s->pace_until = 0;
@@ -1985,47 +2058,46 @@ on_deadline(void *arg)
 
 /* see sess.h */
 void
-sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
-    int ca, const char *ca_local)
+sess_start(struct sess *s, const char *name, const struct mx_res *mx,
+    const struct sess_rcpt *r, unsigned n, const char *ca_local,
+    const struct sess_ops *ops, void *arg)
 {
-	unsigned	 i;
-
 	MXP_ASSERT(!s->used && n <= RCPT_MAX);
-	memset(s, 0, offsetof(struct sess, tx));
-	s->epoch++;
+	{
+		/* a fresh session; only the slot's own part survives */
+		struct sess_slot keep = s->slot;
+
+		memset(s, 0, sizeof(*s));
+		s->slot = keep;
+	}
+	s->slot.epoch++;
 	s->used = 1;
 	s->fd = -1;
 	s->ioh = -1;
 	s->ai = -1;
-	s->dom = d;
+	s->name = name;
+	s->mx = mx;
+	s->ops = ops;
+	s->arg = arg;
 	s->nrcpt = n;
-	for (i = 0; i < n; i++) {
-		s->rcpt[i] = items[i];
-		if (items[i]->attempts < UINT8_MAX) {
-			items[i]->attempts++;
-		}
-	}
-	s->ca = ca;
-	if (ca) {
+	memcpy(s->rcpt, r, n * sizeof(*r));
+	s->ca = ca_local != NULL;
+	if (s->ca) {
 		str_copy(s->ca_local, sizeof(s->ca_local), ca_local,
 		    strlen(ca_local));
 	}
 	s->px = -1;
-	s->px_moves = 0;
-	s->px_note[0] = '\0';
-	s->px_why[0] = '\0';
-	s->probe = n == 0 && !ca;
-	MXP_ASSERT(!s->probe || s->hello != NULL);
+	s->probe = n == 0 && !s->ca;
+	MXP_ASSERT(!s->probe || s->slot.hello != NULL);
 	if (s->probe) {
-		memset(s->hello, 0, sizeof(*s->hello));
-		s->hello->ai = -1;
-		s->hello->name_ok = -1;
+		memset(s->slot.hello, 0, sizeof(*s->slot.hello));
+		s->slot.hello->ai = -1;
+		s->slot.hello->name_ok = -1;
 	}
 	timer_init(&s->timer, on_deadline, s);
-	s->budget_end = loop_now() + eng_cfg()->address_ms;
+	s->budget_end = loop_now() + conf.address_ms;
 	s->state = SESS_IDLE;
 	nactive++;
-	eng_dom_active(d, 1);
 	sess_enter(s, SESS_CONNECT);
 }
 
@@ -2033,35 +2105,26 @@ sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
 static void
 sess_finish(struct sess *s)
 {
-	struct item	*left[RCPT_MAX];
-	unsigned	 i, n = 0;
+	void		*left[RCPT_MAX];
+	unsigned	 n;
 
 	timer_stop(&s->timer);
 	close_fd(s);
-	s->epoch++;
-	eng_linger(s->dom, NULL);
-	for (i = 0; i < s->nrcpt; i++) {
-		if (!s->answered[i]) {
-			left[n++] = s->rcpt[i];
-		}
-	}
-	if (s->ca && s->dom->ca_state == CA_PROBING) {
-		s->dom->ca_state = CA_NONE;
+	s->slot.epoch++;
+	n = unanswered(s, left);
+	if (s->ca) {
+		s->ops->catchall(s->arg, NULL);
 	}
 	s->nrcpt = 0;
 	s->used = 0;
 	nactive--;
-	eng_dom_active(s->dom, -1);
-	if (s->probe) {
-		eng_on_hello(s, s->hello, &s->fail);
-		return;
-	}
-	if (s->fail.reason == R_NONE) {
+	if (!s->probe && s->fail.reason == R_NONE) {
 		s->fail.reason = R_PROTOCOL_ERROR;
 		STR_COPY_LIT(s->fail.detail, sizeof(s->fail.detail),
 		    "session ended without a reply");
 	}
-	eng_on_sess_end(s, left, n, &s->fail);
+	s->ops->closed(s->arg, s, left, n, &s->fail,
+	    s->probe ? s->slot.hello : NULL);
 }
 
 /* see sess.h */
@@ -2072,7 +2135,7 @@ sess_quit_idle(void)
 
 	for (i = 0; i < nhw; i++) {
 		if (pool[i].used && pool[i].state == SESS_LINGER) {
-			eng_linger(pool[i].dom, NULL);
+			pool[i].ops->linger(pool[i].arg, &pool[i], 0);
 			sess_enter(&pool[i], SESS_QUIT);
 		}
 	}
@@ -2085,7 +2148,7 @@ sess_wake(struct sess *s)
 	enum sess_state	 next;
 
 	MXP_ASSERT(s->used && s->state == SESS_LINGER);
-	eng_linger(s->dom, NULL);
+	s->ops->linger(s->arg, s, 0);
 	next = take_more(s, 0);
 	sess_enter(s, next);
 }
