@@ -204,19 +204,22 @@ uint64_t sess_writes(void);
 void	sess_abort_all(const struct fact *fail);
 
 /*
- * The state table, for its unit test: rows, and row i's name, budget
- * (enum in sess.c, 0: none), stage (enum smtp_stage), failure successor
- * (the state a failure there leads to) and early flag.  -1/NULL past
- * the end.
+ * The state table, for its unit test: how many states, and row i's name,
+ * budget (a timeout kind, 0: none), stage (enum smtp_stage), failure
+ * successor (the state a failure there leads to) and the states it may
+ * enter (bit i: state i); 0, or -1 past the end.  sess_bad_edges():
+ * moves made so far that the table does not list (0 unless the table
+ * and the code disagree).
  */
 struct sess_row {
 	const char	*name;
 	int		 budget;
 	int		 stage;
 	int		 fail_next;
-	int		 early;
+	uint32_t	 to;
 };
 unsigned sess_states(void);
 int	sess_state_row(unsigned state, struct sess_row *row);
+unsigned sess_bad_edges(void);
 
 #endif

@@ -78,52 +78,64 @@ enum tmo { TMO_NONE, TMO_CONNECT, TMO_BANNER, TMO_REPLY, TMO_LINGER,
 
 /*
  * Each state's name (traces), the timeout that bounds it, the stage a
- * failure in it is reported at, and where a failure in it leads: the
- * next address while the connection is being set up (a refusal, a
- * timeout, a lost connection before any transaction), else the end.
+ * failure in it is reported at, where a failure in it leads (the next
+ * address while the connection is being set up: a refusal, a timeout, a
+ * lost connection before any transaction; else the end), and the states
+ * it may enter (sess_enter() counts any other move as a bad edge, which
+ * the unit tests check never happens).
  */
+#define TO(x)	(1u << SESS_##x)
 static const struct {
 	const char	*name;
 	enum tmo	 budget;
 	enum smtp_stage	 stage;
 	enum sess_state	 fail;
+	uint32_t	 to;
 } sess_info[SESS__COUNT] = {
-	[SESS_IDLE] =
-	    { "idle",	TMO_NONE,	STAGE_CONNECT,	SESS_DONE },
-	[SESS_CONNECT] =
-	    { "connect",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
+	[SESS_IDLE] = { "idle", TMO_NONE, STAGE_CONNECT,
+	    SESS_DONE, TO(CONNECT) },
+	[SESS_CONNECT] = { "connect", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(SOCKS_HELLO) | TO(BANNER) | TO(CONNECT) |
+	    TO(DONE) },
 	/* each proxy step has its own --connect-timeout */
-	[SESS_SOCKS_HELLO] =
-	    { "socks-hello",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
-	[SESS_SOCKS_AUTH] =
-	    { "socks-auth",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
-	[SESS_SOCKS_CONNECT] =
-	    { "socks-connect",	TMO_CONNECT,	STAGE_CONNECT,	SESS_CONNECT },
-	[SESS_BANNER] =
-	    { "banner",	TMO_BANNER,	STAGE_BANNER,	SESS_CONNECT },
-	[SESS_EHLO] =
-	    { "ehlo",	TMO_REPLY,	STAGE_EHLO,	SESS_CONNECT },
-	[SESS_HELO] =
-	    { "helo",	TMO_REPLY,	STAGE_HELO,	SESS_CONNECT },
-	[SESS_STARTTLS] =
-	    { "starttls",	TMO_REPLY,	STAGE_STARTTLS,	SESS_CONNECT },
-	[SESS_TLS_WAIT] =
-	    { "tls-wait",	TMO_ATTEMPT,	STAGE_STARTTLS,	SESS_CONNECT },
-	[SESS_TLS] =
-	    { "tls",	TMO_REPLY,	STAGE_STARTTLS,	SESS_CONNECT },
-	[SESS_MAIL] =
-	    { "mail",	TMO_REPLY,	STAGE_MAIL,	SESS_DONE },
-	[SESS_RCPT] =
-	    { "rcpt",	TMO_REPLY,	STAGE_RCPT,	SESS_DONE },
-	[SESS_RSET] =
-	    { "rset",	TMO_REPLY,	STAGE_RSET,	SESS_DONE },
-	[SESS_LINGER] =
-	    { "linger",	TMO_LINGER,	STAGE_RSET,	SESS_DONE },
-	[SESS_QUIT] =
-	    { "quit",	TMO_QUIT,	STAGE_QUIT,	SESS_DONE },
-	[SESS_DONE] =
-	    { "done",	TMO_NONE,	STAGE_QUIT,	SESS_DONE },
+	[SESS_SOCKS_HELLO] = { "socks-hello", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(SOCKS_AUTH) | TO(SOCKS_CONNECT) | TO(CONNECT) |
+	    TO(DONE) },
+	[SESS_SOCKS_AUTH] = { "socks-auth", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(SOCKS_CONNECT) | TO(CONNECT) | TO(DONE) },
+	[SESS_SOCKS_CONNECT] = { "socks-connect", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(BANNER) | TO(CONNECT) | TO(DONE) },
+	[SESS_BANNER] = { "banner", TMO_BANNER, STAGE_BANNER,
+	    SESS_CONNECT, TO(EHLO) | TO(CONNECT) | TO(DONE) },
+	[SESS_EHLO] = { "ehlo", TMO_REPLY, STAGE_EHLO,
+	    SESS_CONNECT, TO(STARTTLS) | TO(MAIL) | TO(HELO) | TO(CONNECT) |
+	    TO(DONE) },
+	[SESS_HELO] = { "helo", TMO_REPLY, STAGE_HELO,
+	    SESS_CONNECT, TO(MAIL) | TO(QUIT) | TO(CONNECT) | TO(DONE) },
+	[SESS_STARTTLS] = { "starttls", TMO_REPLY, STAGE_STARTTLS,
+	    SESS_CONNECT, TO(TLS_WAIT) | TO(TLS) | TO(MAIL) | TO(CONNECT) |
+	    TO(DONE) },
+	[SESS_TLS_WAIT] = { "tls-wait", TMO_ATTEMPT, STAGE_STARTTLS,
+	    SESS_CONNECT, TO(STARTTLS) | TO(CONNECT) | TO(DONE) },
+	[SESS_TLS] = { "tls", TMO_REPLY, STAGE_STARTTLS,
+	    SESS_CONNECT, TO(EHLO) | TO(MAIL) | TO(CONNECT) | TO(DONE) },
+	[SESS_MAIL] = { "mail", TMO_REPLY, STAGE_MAIL,
+	    SESS_DONE, TO(RCPT) | TO(MAIL) | TO(RSET) | TO(LINGER) | TO(QUIT) |
+	    TO(DONE) },
+	[SESS_RCPT] = { "rcpt", TMO_REPLY, STAGE_RCPT,
+	    SESS_DONE, TO(RCPT) | TO(MAIL) | TO(RSET) | TO(LINGER) | TO(QUIT) |
+	    TO(DONE) },
+	[SESS_RSET] = { "rset", TMO_REPLY, STAGE_RSET,
+	    SESS_DONE, TO(MAIL) | TO(QUIT) | TO(DONE) },
+	[SESS_LINGER] = { "linger", TMO_LINGER, STAGE_RSET,
+	    SESS_DONE, TO(MAIL) | TO(RSET) | TO(LINGER) | TO(QUIT) |
+	    TO(DONE) },
+	[SESS_QUIT] = { "quit", TMO_QUIT, STAGE_QUIT,
+	    SESS_DONE, TO(DONE) },
+	[SESS_DONE] = { "done", TMO_NONE, STAGE_QUIT,
+	    SESS_DONE, 0 },
 };
+#undef TO
 
 /* commands waiting for their reply */
 enum cmd { C_BANNER, C_EHLO, C_HELO, C_STARTTLS, C_RSET, C_MAIL, C_RCPT,
@@ -196,12 +208,6 @@ struct sess {
 	struct sess_slot {
 		/* probes only (else NULL): what a probe session saw */
 		struct hello	*hello;
-		/*
-		 * Bumped by every new connection, start and end of the
-		 * slot: a handler holding bytes of one connection stops
-		 * feeding them as soon as the slot has moved on.
-		 */
-		uint32_t	 epoch;
 	} slot;
 	/*
 	 * --proxy: the proxy of this connection (-1: direct), the SOCKS
@@ -228,6 +234,7 @@ static struct sess_conf	 conf;
 static size_t		 npool, nhw;
 static unsigned		 nactive;
 static uint64_t		 nwrites;	/* command writes sent whole */
+static unsigned		 nbad_edges;	/* moves not in sess_info[].to */
 
 static void	sess_enter(struct sess *s, enum sess_state next);
 #if MXP_TLS
@@ -235,8 +242,10 @@ static int	tls_begin(struct sess *s);
 static enum sess_state tls_fallback(struct sess *s, enum reason why,
 		    const char *detail);
 #endif
-static void	sess_on_reply(struct sess *s, const struct reply *r);
-static void	sess_finish(struct sess *s);
+static enum sess_state sess_on_reply(struct sess *s, const struct reply *r);
+
+/* what a handler returns when the state stays (IDLE is never entered) */
+#define STAY	SESS_IDLE
 
 /* see sess.h */
 unsigned
@@ -256,7 +265,15 @@ sess_state_row(unsigned state, struct sess_row *row)
 	row->budget = (int)sess_info[state].budget;
 	row->stage = (int)sess_info[state].stage;
 	row->fail_next = (int)sess_info[state].fail;
+	row->to = sess_info[state].to;
 	return 0;
+}
+
+/* see sess.h */
+unsigned
+sess_bad_edges(void)
+{
+	return nbad_edges;
 }
 
 /* see sess.h */
@@ -264,6 +281,7 @@ int
 sess_init(size_t n, const struct sess_conf *c)
 {
 	conf = *c;
+	nhw = 0;
 	pool = calloc(n, sizeof(*pool));
 	if (pool == NULL) {
 		return -1;
@@ -633,7 +651,6 @@ set_deadline(struct sess *s)
 }
 
 static void on_io(void *arg, int revents);
-static void next_address(struct sess *s);
 
 /*
  * --proxy: the proxy this connection goes through (s->px); the pinned
@@ -702,11 +719,12 @@ px_fail(struct sess *s, const char *what)
 	}
 }
 
-static void
+/* the proxy failed: the same host through the next proxy, or the next */
+static enum sess_state
 px_trouble(struct sess *s, const char *what)
 {
 	px_fail(s, what);
-	next_address(s);
+	return SESS_CONNECT;
 }
 
 /* start connecting to the next usable address; 0, or -1 if none left */
@@ -720,7 +738,6 @@ connect_next(struct sess *s)
 	int			 fd, held = 0;
 
 	close_fd(s);
-	s->slot.epoch++;
 	s->closing = 0;
 	s->caps = 0;
 	s->ehlo_ok = 0;
@@ -821,13 +838,6 @@ connect_next(struct sess *s)
 		    "its pace (politeness governor)");
 	}
 	return -1;
-}
-
-/* give up on this address: the next one, or the end of the session */
-static void
-next_address(struct sess *s)
-{
-	sess_enter(s, SESS_CONNECT);
 }
 
 static void
@@ -1146,6 +1156,13 @@ sess_enter(struct sess *s, enum sess_state next)
 			buf_adds(&b, sess_info[next].name);
 			trace(s, buf_nul(&b), NULL);
 		}
+		if (!(sess_info[s->state].to & (1u << next)) &&
+		    nbad_edges++ == 0) {
+			/* the table and the code disagree: say so, once */
+			msg("internal: session move ", sess_info[s->state].name,
+			    " -> ", sess_info[next].name, " is not in the "
+			    "state table", NULL);
+		}
 		s->state = next;
 		set_deadline(s);
 		switch (next) {
@@ -1266,7 +1283,9 @@ sess_enter(struct sess *s, enum sess_state next)
 			cmd_add(s, C_QUIT, 0, "QUIT", (char *)NULL);
 			break;
 		case SESS_DONE:
-			sess_finish(s);
+			/* the end is marked here; settle() reports it */
+			timer_stop(&s->timer);
+			close_fd(s);
 			return;
 		case SESS_IDLE:
 		case SESS__COUNT:
@@ -1293,18 +1312,6 @@ sess_enter(struct sess *s, enum sess_state next)
 		}
 		return;
 	}
-}
-
-/* a connection-level failure before any transaction: next address */
-static int
-early(const struct sess *s)
-{
-	return s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
-	    s->state == SESS_SOCKS_AUTH || s->state == SESS_SOCKS_CONNECT ||
-	    s->state == SESS_BANNER ||
-	    s->state == SESS_EHLO || s->state == SESS_HELO ||
-	    s->state == SESS_STARTTLS || s->state == SESS_TLS_WAIT ||
-	    s->state == SESS_TLS;
 }
 
 static void
@@ -1378,7 +1385,8 @@ rcpt_limited(struct sess *s, const struct reply *r)
 	return 1;
 }
 
-static void
+/* one complete reply: the state to enter next, or STAY */
+static enum sess_state
 sess_on_reply(struct sess *s, const struct reply *r)
 {
 	const struct sess_conf	*c = &conf;
@@ -1390,8 +1398,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 	if (s->npend == 0) {
 		fail_set(s, R_PROTOCOL_ERROR, r, "reply with no command "
 		    "pending");
-		sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-		return;
+		return sess_info[s->state].fail;
 	}
 	cmd = (enum cmd)s->pend[s->phead];
 	arg = s->pend_arg[s->phead];
@@ -1424,8 +1431,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			    sizeof(r->text));
 		}
 		if (r->code / 100 == 2) {
-			sess_enter(s, SESS_EHLO);
-			return;
+			return SESS_EHLO;
 		}
 		if (r->code / 100 == 4 && r->code != 421) {
 			/* a busy greeting: a pause too (421: above) */
@@ -1434,8 +1440,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		v = verdict_smtp(STAGE_BANNER, r);
 		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r,
 		    "refused at the greeting");
-		next_address(s);
-		return;
+		return SESS_CONNECT;
 	case C_EHLO:
 		if (r->code / 100 == 2) {
 			s->caps = r->caps;
@@ -1448,62 +1453,44 @@ sess_on_reply(struct sess *s, const struct reply *r)
 #if MXP_TLS
 			if ((s->caps & CAP_STARTTLS) && !s->tls_on &&
 			    !s->tls_tried && c->tls != TLSM_NO) {
-				sess_enter(s, SESS_STARTTLS);
-				return;
+				return SESS_STARTTLS;
 			}
 #endif
 			if (c->tls == TLSM_REQUIRE && !s->tls_on) {
 				fail_set(s, R_TLS_FAILED, r, "STARTTLS not "
 				    "offered, --tls require");
-				next_address(s);
-				return;
+				return SESS_CONNECT;
 			}
-			sess_enter(s, SESS_MAIL);
-			return;
+			return SESS_MAIL;
 		}
 		if (r->code / 100 == 5) {
 			/* RFC 5321 4.1.4: fall back to HELO */
-			sess_enter(s, SESS_HELO);
-			return;
+			return SESS_HELO;
 		}
 		v = verdict_smtp(STAGE_EHLO, r);
 		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r, "refused EHLO");
-		next_address(s);
-		return;
+		return SESS_CONNECT;
 	case C_HELO:
 		if (r->code / 100 == 2) {
 			s->caps = 0;
 			if (c->tls == TLSM_REQUIRE && !s->tls_on) {
 				fail_set(s, R_TLS_FAILED, r, "no EHLO, no "
 				    "STARTTLS, --tls require");
-				next_address(s);
-				return;
+				return SESS_CONNECT;
 			}
-			sess_enter(s, SESS_MAIL);
-			return;
+			return SESS_MAIL;
 		}
 		v = verdict_smtp(STAGE_HELO, r);
 		fail_set(s, v == R_NONE ? R_POLICY_BLOCK : v, r, "refused HELO");
-		if (r->code / 100 == 4) {
-			next_address(s);
-		} else {
-			sess_enter(s, SESS_QUIT);
-		}
-		return;
+		return r->code / 100 == 4 ? SESS_CONNECT : SESS_QUIT;
 	case C_STARTTLS:
 		if (r->code == 220) {
-			sess_enter(s, SESS_TLS);
-#if MXP_TLS
-			if (s->state == SESS_TLS) {
-				on_io(s, POLLOUT);
-			}
-#endif
-			return;
+			/* the handshake starts once SESS_TLS is entered */
+			return SESS_TLS;
 		}
 		if (c->tls == TLSM_REQUIRE) {
 			fail_set(s, R_TLS_FAILED, r, "STARTTLS refused");
-			next_address(s);
-			return;
+			return SESS_CONNECT;
 		}
 		/* --tls try: go on in plaintext (RFC 3207 4.1), say so */
 		s->tls_tried = 1;
@@ -1519,23 +1506,20 @@ sess_on_reply(struct sess *s, const struct reply *r)
 #if MXP_TLS
 		tls_release(s);
 #endif
-		sess_enter(s, SESS_MAIL);
-		return;
+		return SESS_MAIL;
 	case C_RSET:
 		if (s->state == SESS_RSET) {
 			if (r->code / 100 != 2) {
 				fail_set(s, R_PROTOCOL_ERROR, r, "RSET refused");
-				sess_enter(s, SESS_QUIT);
-				return;
+				return SESS_QUIT;
 			}
-			sess_enter(s, SESS_MAIL);
+			return SESS_MAIL;
 		}
-		return;
+		return STAY;
 	case C_MAIL:
 		if (r->code / 100 == 2) {
 			if (!(s->caps & CAP_PIPELINING) && !s->closing) {
-				sess_enter(s, SESS_RCPT);
-				return;
+				return SESS_RCPT;
 			}
 			break;
 		}
@@ -1606,8 +1590,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		s->ops->rcpt(s->arg, s->rcpt[arg].tag, &f);
 		break;
 	case C_QUIT:
-		sess_enter(s, SESS_DONE);
-		return;
+		return SESS_DONE;
 	}
 	if (s->closing) {
 		if (s->fail.reason == R_NONE) {
@@ -1617,8 +1600,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			fail_set(s, v == R_NONE || v == R_ACCEPTED ?
 			    R_TEMP_FAILURE : v, r, "server closing (421)");
 		}
-		sess_enter(s, end_transaction(s));
-		return;
+		return end_transaction(s);
 	}
 	if (s->npend > 0) {
 		/*
@@ -1627,9 +1609,9 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		 * answers in order is slow, not dead.
 		 */
 		set_deadline(s);
-		return;
+		return STAY;
 	}
-	sess_enter(s, s->state == SESS_RCPT ? SESS_RCPT : end_transaction(s));
+	return s->state == SESS_RCPT ? SESS_RCPT : end_transaction(s);
 }
 
 #if MXP_TLS
@@ -1684,7 +1666,7 @@ tls_begin(struct sess *s)
 }
 
 /* one handshake step; on success EHLO again (RFC 3207 4.2) */
-static void
+static enum sess_state
 tls_step(struct sess *s)
 {
 	char	 err[RES_DETAIL_MAX];
@@ -1705,19 +1687,18 @@ tls_step(struct sess *s)
 		if (conf.verbose >= 2) {
 			trace(s, "tls", s->tls_sum);
 		}
-		sess_enter(s, SESS_EHLO);
-		return;
+		return SESS_EHLO;
 	case TLS_WANT_READ:
 		loop_events(s->ioh, POLLIN);
-		return;
+		return STAY;
 	case TLS_WANT_WRITE:
 		loop_events(s->ioh, POLLOUT);
-		return;
+		return STAY;
 	default:
 		tls_error(s->tls, err, sizeof(err));
 		break;
 	}
-	sess_enter(s, tls_fallback(s, R_TLS_FAILED, err));
+	return tls_fallback(s, R_TLS_FAILED, err);
 }
 #endif
 
@@ -1743,31 +1724,37 @@ replies_in(const struct sess *s, const char *p, size_t n)
 	return k;
 }
 
-/* bytes arrived: parse as many replies as they hold */
-static void
-on_data(struct sess *s, const char *p, size_t n)
+/*
+ * Bytes arrived (*pp, *np): parse replies until one changes the state;
+ * *pp and *np are left at what follows it.  Returns the next state, or
+ * STAY when every byte was used.  fresh: the bytes start a new read.
+ */
+static enum sess_state
+on_data(struct sess *s, const char **pp, size_t *np, int fresh)
 {
+	const char	*p = *pp;
+	size_t		 n = *np, used;
 	struct reply	 r;
-	size_t		 used;
-	uint32_t	 epoch = s->slot.epoch;
+	enum sess_state	 next = STAY;
 
-	if ((s->state == SESS_MAIL || s->state == SESS_RCPT) && s->npend > 0 &&
-	    replies_in(s, p, n) > s->npend) {
+	if (fresh && (s->state == SESS_MAIL || s->state == SESS_RCPT) &&
+	    s->npend > 0 && replies_in(s, p, n) > s->npend) {
 		fail_set(s, R_PROTOCOL_ERROR, NULL, "more replies than "
 		    "commands");
-		sess_enter(s, SESS_DONE);
-		return;
+		n = 0;
+		next = SESS_DONE;
 	}
-	while (n > 0 && s->state != SESS_DONE && s->fd >= 0 &&
-	    s->slot.epoch == epoch) {
+	while (n > 0 && next == STAY) {
 		switch (reply_feed(&s->rp, p, n, &used, &r)) {
 		case REPLY_MORE:
-			return;
+			n = 0;		/* the parser keeps the partial line */
+			break;
 		case REPLY_ERROR:
 			fail_set(s, R_PROTOCOL_ERROR, NULL,
 			    reply_err_token(s->rp.err));
-			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-			return;
+			n = 0;
+			next = sess_info[s->state].fail;
+			break;
 		case REPLY_DONE:
 			p += used;
 			n -= used;
@@ -1780,13 +1767,17 @@ on_data(struct sess *s, const char *p, size_t n)
 				 */
 				fail_set(s, R_PROTOCOL_ERROR, &r, "data before "
 				    "the command");
-				sess_enter(s, SESS_CONNECT);
-				return;
+				n = 0;
+				next = SESS_CONNECT;
+				break;
 			}
-			sess_on_reply(s, &r);
+			next = sess_on_reply(s, &r);
 			break;
 		}
 	}
+	*pp = p;
+	*np = n;
+	return next;
 }
 
 /*
@@ -1794,7 +1785,7 @@ on_data(struct sess *s, const char *p, size_t n)
  * reply are read (the parser says how many), so the tunnel's first
  * bytes (the SMTP banner) stay in the socket for SESS_BANNER.
  */
-static void
+static enum sess_state
 socks_io(struct sess *s, int revents)
 {
 	const struct socks_url	*u = proxy_url(s->px);
@@ -1810,11 +1801,10 @@ socks_io(struct sess *s, int revents)
 
 	if ((revents & POLLOUT) && s->tx_off < s->tx_len &&
 	    tx_flush(s) != 0) {
-		px_trouble(s, "connection lost while sending");
-		return;
+		return px_trouble(s, "connection lost while sending");
 	}
 	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
-		return;
+		return STAY;
 	}
 	for (;;) {
 		if (s->state == SESS_SOCKS_HELLO) {
@@ -1832,7 +1822,7 @@ socks_io(struct sess *s, int revents)
 		MXP_ASSERT(need > s->sx_len && need <= sizeof(s->sx));
 		n = recv(s->fd, s->sx + s->sx_len, need - s->sx_len, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			return;
+			return STAY;
 		}
 		if (n <= 0 && s->state == SESS_SOCKS_CONNECT) {
 			/* some proxies just hang up when the connect fails */
@@ -1841,13 +1831,11 @@ socks_io(struct sess *s, int revents)
 			buf_adds(&b, proxy_name(s->px));
 			buf_adds(&b, ": closed before answering CONNECT");
 			fail_set(s, R_PROXY_FAILED, NULL, buf_nul(&b));
-			next_address(s);
-			return;
+			return SESS_CONNECT;
 		}
 		if (n <= 0) {
-			px_trouble(s, n == 0 ? "closed the connection during "
+			return px_trouble(s, n == 0 ? "closed the connection during "
 			    "the SOCKS greeting" : strerror(errno));
-			return;
 		}
 		s->sx_len += (size_t)n;
 	}
@@ -1857,38 +1845,31 @@ socks_io(struct sess *s, int revents)
 		buf_adds(&b, "protocol error (");
 		buf_adds(&b, socks_rc_text(rc));
 		buf_adds(&b, ")");
-		px_trouble(s, buf_nul(&b));
-		return;
+		return px_trouble(s, buf_nul(&b));
 	}
 	switch (s->state) {
 	case SESS_SOCKS_HELLO:
 		if (method == SOCKS_M_REFUSED) {
-			px_trouble(s, u->auth ? "no acceptable authentication "
+			return px_trouble(s, u->auth ? "no acceptable authentication "
 			    "method" : "wants authentication (give "
 			    "USER:PASS)");
-			return;
 		}
-		sess_enter(s, method == SOCKS_M_USERPASS ? SESS_SOCKS_AUTH :
-		    SESS_SOCKS_CONNECT);
-		return;
+		return method == SOCKS_M_USERPASS ? SESS_SOCKS_AUTH :
+		    SESS_SOCKS_CONNECT;
 	case SESS_SOCKS_AUTH:
 		if (rep != 0) {
-			px_trouble(s, "refused the user name and password");
-			return;
+			return px_trouble(s, "refused the user name and password");
 		}
-		sess_enter(s, SESS_SOCKS_CONNECT);
-		return;
+		return SESS_SOCKS_CONNECT;
 	default:
 		break;
 	}
 	if (rep == 0) {
-		sess_enter(s, SESS_BANNER);
-		return;
+		return SESS_BANNER;
 	}
 	text = socks_rep_info(rep, &reason, &scope);
 	if (scope == SOCKS_S_PROXY) {
-		px_trouble(s, text);
-		return;
+		return px_trouble(s, text);
 	}
 	buf_init(&b, d, sizeof(d) - 1);
 	buf_adds(&b, "via proxy ");
@@ -1896,56 +1877,86 @@ socks_io(struct sess *s, int revents)
 	buf_adds(&b, ": ");
 	buf_adds(&b, text);
 	fail_set(s, (enum reason)reason, NULL, buf_nul(&b));
-	next_address(s);
+	return SESS_CONNECT;
 }
 
+/*
+ * Entry points: the loop (on_io, on_deadline) and the starter
+ * (sess_start, sess_wake, sess_quit_idle, sess_abort_all) are the only
+ * callers of sess_enter().  Each brackets its work with begin() and
+ * settle(): an entry point is never re-entered for the same slot, and a
+ * session that reached SESS_DONE is reported and freed by settle(), once
+ * nothing of it is left on the stack.
+ */
 static void
-on_io(void *arg, int revents)
+begin(struct sess *s)
 {
-	struct sess	*s = arg;
-	char		 buf[4096];
-	ssize_t		 n;
-	int		 err = 0;
-	socklen_t	 el = sizeof(err);
-	uint32_t	 epoch;
+	MXP_ASSERT(s->used && !s->busy);
+	s->busy = 1;
+}
 
-	if (s->state == SESS_CONNECT) {
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
-		    err != 0) {
-			if (s->px >= 0) {
-				px_trouble(s, strerror(err));
-				return;
-			}
-			fail_set(s, err == ETIMEDOUT ? R_TIMEOUT :
-			    R_CONNECT_FAILED, NULL, strerror(err));
-			next_address(s);
-			return;
-		}
-		sess_enter(s, s->px >= 0 ? SESS_SOCKS_HELLO : SESS_BANNER);
+/* the end, reported once: the tags without a reply, the first failure */
+static void
+settle(struct sess *s)
+{
+	void		*left[RCPT_MAX];
+	unsigned	 n;
+
+	s->busy = 0;
+	if (s->state != SESS_DONE) {
 		return;
 	}
-	if (s->state == SESS_SOCKS_HELLO || s->state == SESS_SOCKS_AUTH ||
-	    s->state == SESS_SOCKS_CONNECT) {
-		socks_io(s, revents);
-		return;
+	MXP_ASSERT(s->fd < 0 && s->ioh < 0 && !timer_armed(&s->timer));
+	n = unanswered(s, left);
+	if (s->ca) {
+		s->ops->catchall(s->arg, NULL);
 	}
-#if MXP_TLS
-	if (s->state == SESS_TLS) {
-		tls_step(s);
-		return;
+	s->nrcpt = 0;
+	s->used = 0;
+	nactive--;
+	if (!s->probe && s->fail.reason == R_NONE) {
+		s->fail.reason = R_PROTOCOL_ERROR;
+		STR_COPY_LIT(s->fail.detail, sizeof(s->fail.detail),
+		    "session ended without a reply");
 	}
-#endif
-	if ((revents & POLLOUT) && s->tx_off < s->tx_len) {
-		if (tx_flush(s) != 0) {
-			fail_set(s, R_PROTOCOL_ERROR, NULL, "connection lost "
-			    "while sending");
-			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-			return;
-		}
+	/* the last use of s: the starter may start it again from here */
+	s->ops->closed(s->arg, s, left, n, &s->fail,
+	    s->probe ? s->slot.hello : NULL);
+}
+
+/* enter next unless a handler said STAY */
+static void
+apply(struct sess *s, enum sess_state next)
+{
+	if (next != STAY) {
+		sess_enter(s, next);
 	}
-	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
-		return;
-	}
+}
+
+/* still reading the connection the last bytes came from? */
+static int
+same_conn(const struct sess *s)
+{
+	return s->fd >= 0 && s->state != SESS_DONE &&
+	    s->state != SESS_CONNECT && s->state != SESS_TLS;
+}
+
+/*
+ * Read what the connection holds and feed it reply by reply; a reply
+ * that changes the state is applied before the next one is parsed, and
+ * once the connection is left (the next address, TLS, the end) the rest
+ * of the read is dropped: it never reaches another connection.
+ */
+static enum sess_state
+io_read(struct sess *s)
+{
+	char		 buf[4096];
+	const char	*p;
+	size_t		 left;
+	ssize_t		 n;
+	enum sess_state	 next;
+	int		 fresh;
+
 	for (;;) {
 #if MXP_TLS
 		if (s->tls_on) {
@@ -1957,7 +1968,7 @@ on_io(void *arg, int revents)
 				break;
 			case TLS_WANT_READ:
 			case TLS_WANT_WRITE:
-				return;
+				return STAY;
 			case TLS_EOF:
 				n = 0;
 				break;
@@ -1970,24 +1981,34 @@ on_io(void *arg, int revents)
 #endif
 		n = recv(s->fd, buf, sizeof(buf), 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			return;
+			return STAY;
 		}
 		if (n <= 0) {
 			if (s->state == SESS_QUIT) {
-				sess_enter(s, SESS_DONE);
-				return;
+				return SESS_DONE;
 			}
 			fail_set(s, R_PROTOCOL_ERROR, NULL, n == 0 ?
 			    "connection closed by the server" :
 			    strerror(errno));
-			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-			return;
+			return sess_info[s->state].fail;
 		}
-		epoch = s->slot.epoch;
-		on_data(s, buf, (size_t)n);
-		if (s->slot.epoch != epoch || s->fd < 0 || s->state == SESS_DONE ||
-		    s->state == SESS_CONNECT || s->state == SESS_TLS) {
-			return;
+		p = buf;
+		left = (size_t)n;
+		for (fresh = 1; left > 0; fresh = 0) {
+			next = on_data(s, &p, &left, fresh);
+			if (next == STAY) {
+				break;
+			}
+			sess_enter(s, next);
+			if (!same_conn(s)) {
+#if MXP_TLS
+				if (s->state == SESS_TLS) {
+					/* the 220 is in: the first flight */
+					return tls_step(s);
+				}
+#endif
+				return STAY;
+			}
 		}
 #if MXP_TLS
 		if (s->tls_on && tls_pending(s->tls) > 0) {
@@ -1995,9 +2016,107 @@ on_io(void *arg, int revents)
 		}
 #endif
 		if ((size_t)n < sizeof(buf)) {
-			return;
+			return STAY;
 		}
 	}
+}
+
+/* what the connection's events lead to */
+static enum sess_state
+io_event(struct sess *s, int revents)
+{
+	int		 err = 0;
+	socklen_t	 el = sizeof(err);
+
+	if (s->state == SESS_CONNECT) {
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
+		    err != 0) {
+			if (s->px >= 0) {
+				return px_trouble(s, strerror(err));
+			}
+			fail_set(s, err == ETIMEDOUT ? R_TIMEOUT :
+			    R_CONNECT_FAILED, NULL, strerror(err));
+			return SESS_CONNECT;
+		}
+		return s->px >= 0 ? SESS_SOCKS_HELLO : SESS_BANNER;
+	}
+	if (s->state == SESS_SOCKS_HELLO || s->state == SESS_SOCKS_AUTH ||
+	    s->state == SESS_SOCKS_CONNECT) {
+		return socks_io(s, revents);
+	}
+#if MXP_TLS
+	if (s->state == SESS_TLS) {
+		return tls_step(s);
+	}
+#endif
+	if ((revents & POLLOUT) && s->tx_off < s->tx_len) {
+		if (tx_flush(s) != 0) {
+			fail_set(s, R_PROTOCOL_ERROR, NULL, "connection lost "
+			    "while sending");
+			return sess_info[s->state].fail;
+		}
+	}
+	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
+		return STAY;
+	}
+	return io_read(s);
+}
+
+static void
+on_io(void *arg, int revents)
+{
+	struct sess	*s = arg;
+
+	begin(s);
+	apply(s, io_event(s, revents));
+	settle(s);
+}
+
+/* the state's deadline passed: where that leads */
+static enum sess_state
+deadline(struct sess *s)
+{
+	char		 why[48];
+	struct buf	 b;
+
+	if (s->state == SESS_QUIT) {
+		return SESS_DONE;
+	}
+	if (s->state == SESS_LINGER) {
+		s->ops->linger(s->arg, s, 0);
+		if (s->pace_until != 0) {
+			/* the host's RCPT pace allows one more now */
+			s->pace_until = 0;
+			return take_more(s, 1);
+		}
+		return SESS_QUIT;
+	}
+	if (s->px >= 0 && s->deadline < s->budget_end &&
+	    (s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
+	    s->state == SESS_SOCKS_AUTH)) {
+		/* the proxy's own step timed out, not the address's budget */
+		return px_trouble(s, s->state == SESS_CONNECT ? "no "
+		    "connection in time" : "no answer in time");
+	}
+#if MXP_TLS
+	if (s->state == SESS_TLS_WAIT && s->tls != NULL) {
+		/* woken by tls_release(): a context is ours now */
+		return SESS_STARTTLS;
+	}
+	if (s->state == SESS_TLS) {
+		return tls_fallback(s, R_TLS_FAILED, "no reply in time "
+		    "(tls handshake)");
+	}
+#endif
+	buf_init(&b, why, sizeof(why) - 1);
+	buf_adds(&b, "no reply in time (");
+	/* a pipelined batch: the command whose reply is next */
+	buf_adds(&b, s->npend > 0 ? cmd_name[s->pend[s->phead]] :
+	    sess_info[s->state].name);
+	buf_addc(&b, ')');
+	fail_set(s, R_TIMEOUT, NULL, buf_nul(&b));
+	return sess_info[s->state].fail == SESS_CONNECT &&
+	    loop_now() < s->budget_end ? SESS_CONNECT : SESS_DONE;
 }
 
 static void
@@ -2005,55 +2124,9 @@ on_deadline(void *arg)
 {
 	struct sess	*s = arg;
 
-	if (s->state == SESS_QUIT) {
-		sess_enter(s, SESS_DONE);
-		return;
-	}
-	if (s->state == SESS_LINGER) {
-		s->ops->linger(s->arg, s, 0);
-		if (s->pace_until != 0) {
-			/* the host's RCPT pace allows one more now */
-			s->pace_until = 0;
-			sess_enter(s, take_more(s, 1));
-			return;
-		}
-		sess_enter(s, SESS_QUIT);
-		return;
-	}
-	if (s->px >= 0 && s->deadline < s->budget_end &&
-	    (s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
-	    s->state == SESS_SOCKS_AUTH)) {
-		/* the proxy's own step timed out, not the address's budget */
-		px_trouble(s, s->state == SESS_CONNECT ? "no connection in "
-		    "time" : "no answer in time");
-		return;
-	}
-#if MXP_TLS
-	if (s->state == SESS_TLS_WAIT && s->tls != NULL) {
-		/* woken by tls_release(): a context is ours now */
-		sess_enter(s, SESS_STARTTLS);
-		return;
-	}
-	if (s->state == SESS_TLS) {
-		sess_enter(s, tls_fallback(s, R_TLS_FAILED, "no reply in time "
-		    "(tls handshake)"));
-		return;
-	}
-#endif
-	{
-		char		 why[48];
-		struct buf	 b;
-
-		buf_init(&b, why, sizeof(why) - 1);
-		buf_adds(&b, "no reply in time (");
-		/* a pipelined batch: the command whose reply is next */
-		buf_adds(&b, s->npend > 0 ? cmd_name[s->pend[s->phead]] :
-		    sess_info[s->state].name);
-		buf_addc(&b, ')');
-		fail_set(s, R_TIMEOUT, NULL, buf_nul(&b));
-	}
-	sess_enter(s, early(s) && loop_now() < s->budget_end ?
-	    SESS_CONNECT : SESS_DONE);
+	begin(s);
+	apply(s, deadline(s));
+	settle(s);
 }
 
 /* see sess.h */
@@ -2070,7 +2143,6 @@ sess_start(struct sess *s, const char *name, const struct mx_res *mx,
 		memset(s, 0, sizeof(*s));
 		s->slot = keep;
 	}
-	s->slot.epoch++;
 	s->used = 1;
 	s->fd = -1;
 	s->ioh = -1;
@@ -2080,7 +2152,9 @@ sess_start(struct sess *s, const char *name, const struct mx_res *mx,
 	s->ops = ops;
 	s->arg = arg;
 	s->nrcpt = n;
-	memcpy(s->rcpt, r, n * sizeof(*r));
+	if (n > 0) {
+		memcpy(s->rcpt, r, n * sizeof(*r));
+	}
 	s->ca = ca_local != NULL;
 	if (s->ca) {
 		str_copy(s->ca_local, sizeof(s->ca_local), ca_local,
@@ -2098,33 +2172,9 @@ sess_start(struct sess *s, const char *name, const struct mx_res *mx,
 	s->budget_end = loop_now() + conf.address_ms;
 	s->state = SESS_IDLE;
 	nactive++;
+	begin(s);
 	sess_enter(s, SESS_CONNECT);
-}
-
-/* the end: report every item still without a reply, free the slot */
-static void
-sess_finish(struct sess *s)
-{
-	void		*left[RCPT_MAX];
-	unsigned	 n;
-
-	timer_stop(&s->timer);
-	close_fd(s);
-	s->slot.epoch++;
-	n = unanswered(s, left);
-	if (s->ca) {
-		s->ops->catchall(s->arg, NULL);
-	}
-	s->nrcpt = 0;
-	s->used = 0;
-	nactive--;
-	if (!s->probe && s->fail.reason == R_NONE) {
-		s->fail.reason = R_PROTOCOL_ERROR;
-		STR_COPY_LIT(s->fail.detail, sizeof(s->fail.detail),
-		    "session ended without a reply");
-	}
-	s->ops->closed(s->arg, s, left, n, &s->fail,
-	    s->probe ? s->slot.hello : NULL);
+	settle(s);
 }
 
 /* see sess.h */
@@ -2135,8 +2185,10 @@ sess_quit_idle(void)
 
 	for (i = 0; i < nhw; i++) {
 		if (pool[i].used && pool[i].state == SESS_LINGER) {
+			begin(&pool[i]);
 			pool[i].ops->linger(pool[i].arg, &pool[i], 0);
 			sess_enter(&pool[i], SESS_QUIT);
+			settle(&pool[i]);
 		}
 	}
 }
@@ -2145,12 +2197,11 @@ sess_quit_idle(void)
 void
 sess_wake(struct sess *s)
 {
-	enum sess_state	 next;
-
 	MXP_ASSERT(s->used && s->state == SESS_LINGER);
+	begin(s);
 	s->ops->linger(s->arg, s, 0);
-	next = take_more(s, 0);
-	sess_enter(s, next);
+	sess_enter(s, take_more(s, 0));
+	settle(s);
 }
 
 /* see sess.h */
@@ -2161,8 +2212,10 @@ sess_abort_all(const struct fact *fail)
 
 	for (i = 0; i < nhw; i++) {
 		if (pool[i].used) {
+			begin(&pool[i]);
 			pool[i].fail = *fail;
 			sess_enter(&pool[i], SESS_DONE);
+			settle(&pool[i]);
 		}
 	}
 }

@@ -60,16 +60,12 @@ agree(void)
 void
 test_timer_heap(void)
 {
-	static int	 ready;
 	uint64_t	 seed, st;
 	const char	*e = getenv("MXP_SEED");
 	unsigned	 step, i, r, due, bad = 0, ord = 0, fires = 0;
 	int64_t		 base;
 
-	if (!ready) {
-		T_CHECK(loop_init(1, NT) == 0);
-		ready = 1;
-	}
+	T_CHECK(t_loop() == 0);
 	seed = e != NULL && *e != '\0' ? strtoull(e, NULL, 10) :
 	    (uint64_t)now_ms() ^ 0x9e3779b97f4a7c15ULL;
 	if (seed == 0) {
