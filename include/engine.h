@@ -3,12 +3,12 @@
  * audit.c, selfcheck.c) see it: admission, domains, scheduling of SMTP
  * sessions, catch-all, greylisting retries, back-off, results.
  *
- * Ownership: the engine owns three fixed pools sized at start-up from
- * the options (items: --queue; domains: --dns-cache; sessions:
- * --concurrency) and the loop; their structures are private to
- * engine.c.  It starts sessions (sess.h) and hears their reports
- * through its own callback table; it alone decides what the facts mean
- * for each address.
+ * Ownership: eng_setup() sizes everything once: the engine's pools of
+ * items (--queue) and domains (--dns-cache, at least --queue + 1), whose
+ * structures are private to engine.c, the session pool (sess.c,
+ * --concurrency) and the loop.  The engine starts sessions (sess.h) and
+ * hears their reports through its own callback table; it alone decides
+ * what the facts mean for each address.
  */
 #ifndef MXP_ENGINE_H
 #define MXP_ENGINE_H

@@ -35,6 +35,7 @@
 
 #include "engine.h"
 #include "features.h"
+#include "fifo.h"
 #include "proxy.h"
 #include "feed.h"
 #include "progress.h"
@@ -116,7 +117,7 @@ struct dom {
 	uint8_t		 idle;		/* on the idle list (may be reused) */
 	int64_t		 expires;	/* DNS answer good until */
 	struct mx_res	 mx;
-	struct item	*qhead, *qtail;	/* ITEM_DNS or ITEM_QUEUED */
+	FIFO(struct item) q;		/* ITEM_DNS or ITEM_QUEUED, via next */
 	struct item	*all;		/* every attached item */
 	uint32_t	 refs;
 	uint16_t	 active;	/* sessions open to this domain */
@@ -166,7 +167,7 @@ static size_t		 ndoms, doms_used;
 static struct dom	**htab;
 static size_t		 hmask;
 static struct dom	*idle_head, *idle_tail;
-static struct dom	*ready_head, *ready_tail;
+static FIFO(struct dom)	 ready;		/* waiting for a session slot */
 static struct item	*held;
 static struct addr	 held_a;	/* held's parsed address */
 static eng_sink_fn	*sink;		/* serve: results go here */
@@ -378,16 +379,9 @@ ready_remove(struct dom *d)
 	if (!d->ready_q) {
 		return;
 	}
-	for (p = ready_head; p != NULL; prev = p, p = p->rnext) {
+	for (p = ready.head; p != NULL; prev = p, p = p->rnext) {
 		if (p == d) {
-			if (prev != NULL) {
-				prev->rnext = d->rnext;
-			} else {
-				ready_head = d->rnext;
-			}
-			if (ready_tail == d) {
-				ready_tail = prev;
-			}
+			FIFO_UNLINK(&ready, prev, d, rnext);
 			break;
 		}
 	}
@@ -483,37 +477,24 @@ static void
 q_append(struct dom *d, struct item *it)
 {
 	d->nq++;
-	it->next = NULL;
-	if (d->qtail != NULL) {
-		d->qtail->next = it;
-	} else {
-		d->qhead = it;
-	}
-	d->qtail = it;
+	FIFO_PUSH(&d->q, it, next);
 }
 
 static void
 q_prepend(struct dom *d, struct item *it)
 {
 	d->nq++;
-	it->next = d->qhead;
-	d->qhead = it;
-	if (d->qtail == NULL) {
-		d->qtail = it;
-	}
+	FIFO_UNSHIFT(&d->q, it, next);
 }
 
 static struct item *
 q_pop(struct dom *d)
 {
-	struct item	*it = d->qhead;
+	struct item	*it = d->q.head;
 
 	if (it != NULL) {
 		d->nq--;
-		d->qhead = it->next;
-		if (d->qhead == NULL) {
-			d->qtail = NULL;
-		}
+		FIFO_SHIFT(&d->q, next);
 		it->next = NULL;
 	}
 	return it;
@@ -821,8 +802,8 @@ on_dns(void *arg, struct mx_res *res)
 	d->state = DOM_READY;
 	d->expires = loop_now() + (int64_t)d->mx.ttl_s * 1000;
 	provider_limits(d);
-	it = d->qhead;
-	d->qhead = d->qtail = NULL;
+	it = d->q.head;
+	d->q.head = d->q.tail = NULL;
 	d->nq = 0;
 	for (; it != NULL; it = next) {
 		next = it->next;
@@ -904,20 +885,14 @@ ready_add(struct dom *d)
 		return;
 	}
 	d->ready_q = 1;
-	d->rnext = NULL;
-	if (ready_tail != NULL) {
-		ready_tail->rnext = d;
-	} else {
-		ready_head = d;
-	}
-	ready_tail = d;
+	FIFO_PUSH(&ready, d, rnext);
 }
 
 /* more sessions for d once the loop comes round, if more is queued */
 static void
 kick_later(struct dom *d)
 {
-	if (d->qhead != NULL && d->ca_state != CA_PROBING) {
+	if (d->q.head != NULL && d->ca_state != CA_PROBING) {
 		ready_add(d);
 	}
 }
@@ -956,7 +931,7 @@ take_batch(struct dom *d, struct sess_rcpt *batch, unsigned max, size_t tx,
 		lim = max;
 	}
 	/* the probe goes with at least one address, within max */
-	if (d->qhead != NULL && cfg->catch_all && d->ca_state == CA_NONE &&
+	if (d->q.head != NULL && cfg->catch_all && d->ca_state == CA_NONE &&
 	    d->ca_tries < CA_TRIES && max >= 2) {
 		*ca = 1;
 		d->ca_state = CA_PROBING;
@@ -967,7 +942,7 @@ take_batch(struct dom *d, struct sess_rcpt *batch, unsigned max, size_t tx,
 			lim--;	/* a limit of the caller counts the probe */
 		}
 	}
-	while (n < lim && (it = d->qhead) != NULL) {
+	while (n < lim && (it = d->q.head) != NULL) {
 		used += sess_cmd_len(it->local_len, dlen);
 		if (used > tx && n > 0) {
 			break;
@@ -1128,13 +1103,13 @@ kick(struct dom *d)
 	int64_t		 at;
 	char		 ca_local[SESS_CA_LOCAL_MAX + 1];
 
-	if (d->qhead != NULL && gathering(d)) {
+	if (d->q.head != NULL && gathering(d)) {
 		return;
 	}
-	if (d->linger != NULL && d->qhead != NULL && !stopping) {
+	if (d->linger != NULL && d->q.head != NULL && !stopping) {
 		sess_wake(d->linger);
 	}
-	while (!stopping && d->qhead != NULL && d->active < d->limit &&
+	while (!stopping && d->q.head != NULL && d->active < d->limit &&
 	    !(d->ca_state == CA_PROBING && d->active > 0)) {
 		s = sess_get();
 		if (s == NULL) {
@@ -1171,12 +1146,9 @@ kick_ready(void)
 {
 	struct dom	*d;
 
-	while (ready_head != NULL && sess_get() != NULL) {
-		d = ready_head;
-		ready_head = d->rnext;
-		if (ready_head == NULL) {
-			ready_tail = NULL;
-		}
+	while (!FIFO_EMPTY(&ready) && sess_get() != NULL) {
+		d = ready.head;
+		FIFO_SHIFT(&ready, rnext);
 		d->ready_q = 0;
 		kick(d);
 	}
@@ -1184,20 +1156,22 @@ kick_ready(void)
 
 /*
  * Greylisted items of a domain come back together: the domain's retry
- * timer fires a little (at most 2 s, a tenth of --greylist-delay) after
- * the last item of a burst is due, and everything due by then is
- * queued, so one session carries the retries of one burst.  A burst is
- * what was greylisted within half a --greylist-delay of its first item
- * (one transaction's replies, which a server may spread over seconds):
- * the first waits at most that much longer than it had to, and none is
- * asked before its own time, when the greylister would refuse it again.
+ * timer fires a little (a tenth of --greylist-delay, at most 2 s:
+ * timing.h) after the last item of a burst is due, and everything due
+ * by then is queued, so one session carries the retries of one burst.
+ * A burst is what was greylisted within half a --greylist-delay of its
+ * first item (one transaction's replies, which a server may spread over
+ * seconds): the first waits at most that much longer than it had to,
+ * and none is asked before its own time, when the greylister would
+ * refuse it again.
  */
 static int64_t
 retry_window(void)
 {
-	int64_t	 w = (int64_t)cfg->greylist_delay_s * 100;
+	/* seconds times permille: milliseconds */
+	int64_t	 w = (int64_t)cfg->greylist_delay_s * GREY_WINDOW_PERMILLE;
 
-	return w < 2000 ? w : 2000;
+	return w < GREY_WINDOW_MAX_MS ? w : GREY_WINDOW_MAX_MS;
 }
 
 static void
@@ -1207,7 +1181,7 @@ retry_add(struct dom *d, int64_t at)
 		d->retry_first = at;
 		timer_set(&d->retry, at + retry_window());
 	} else if (at - d->retry_first <= (int64_t)cfg->greylist_delay_s *
-	    500 && at + retry_window() > d->retry.when) {
+	    GREY_BURST_PERMILLE && at + retry_window() > d->retry.when) {
 		timer_set(&d->retry, at + retry_window());
 	}
 }
@@ -1264,7 +1238,7 @@ on_queued(void *arg)
 {
 	const struct dom *d = arg;
 
-	return d->qhead != NULL;
+	return d->q.head != NULL;
 }
 
 /*
@@ -1277,7 +1251,7 @@ on_may_linger(void *arg)
 	const struct dom *d = arg;
 
 	return !stopping && ((!in_eof && feed_more(d->name,
-	    strlen(d->name))) || held != NULL || d->qhead != NULL);
+	    strlen(d->name))) || held != NULL || d->q.head != NULL);
 }
 
 /* the waiting session gets new work instead of a new session */
@@ -1417,7 +1391,7 @@ charge_queue(struct dom *d, const struct fact *fail)
 {
 	struct item	*it, *prev = NULL, *next;
 
-	for (it = d->qhead; it != NULL; it = next) {
+	for (it = d->q.head; it != NULL; it = next) {
 		next = it->next;
 		if (it->attempts < UINT8_MAX) {
 			it->attempts++;
@@ -1426,16 +1400,8 @@ charge_queue(struct dom *d, const struct fact *fail)
 			prev = it;
 			continue;
 		}
-		if (prev != NULL) {
-			prev->next = next;
-		} else {
-			d->qhead = next;
-		}
-		if (d->qtail == it) {
-			d->qtail = prev;
-		}
+		FIFO_UNLINK(&d->q, prev, it, next);
 		d->nq--;
-		it->next = NULL;
 		complete_spent(it, fail);
 	}
 }
@@ -1714,8 +1680,8 @@ abort_all(const struct fact *f)
 			mx_cancel(&d->mx);
 			d->state = DOM_FREE;
 		}
-		it = d->qhead;
-		d->qhead = d->qtail = NULL;
+		it = d->q.head;
+		d->q.head = d->q.tail = NULL;
 		d->nq = 0;
 		for (; it != NULL; it = next) {
 			next = it->next;

@@ -38,6 +38,7 @@
 
 #include "config.h"
 #include "features.h"
+#include "fifo.h"
 #include "loop.h"
 #include "proxy.h"
 #include "sess.h"
@@ -396,56 +397,45 @@ fail_clear(struct sess *s)
  * cannot overtake; the waiter is woken through its own timer (set to
  * now), not from inside the releasing session's call chain.
  */
-static struct sess	*tls_wait_head, *tls_wait_tail;
+static FIFO(struct sess)	 tls_wait;
 
 /* does any session wait for a TLS context? */
 static int
 tls_waiting(void)
 {
-	return tls_wait_head != NULL;
+	return !FIFO_EMPTY(&tls_wait);
 }
 
 static void
 tls_wait_add(struct sess *s)
 {
 	MXP_ASSERT(!s->tls_queued && s->tls == NULL);
-	s->tls_next = NULL;
-	if (tls_wait_tail != NULL) {
-		tls_wait_tail->tls_next = s;
-	} else {
-		tls_wait_head = s;
-	}
-	tls_wait_tail = s;
+	FIFO_PUSH(&tls_wait, s, tls_next);
 	s->tls_queued = 1;
 }
 
 static void
 tls_wait_del(struct sess *s)
 {
-	struct sess	**pp, *prev = NULL;
+	struct sess	*p, *prev = NULL;
 
 	if (!s->tls_queued) {
 		return;
 	}
-	for (pp = &tls_wait_head; *pp != NULL; pp = &(*pp)->tls_next) {
-		if (*pp == s) {
-			*pp = s->tls_next;
-			if (tls_wait_tail == s) {
-				tls_wait_tail = prev;
-			}
+	for (p = tls_wait.head; p != NULL; prev = p, p = p->tls_next) {
+		if (p == s) {
+			FIFO_UNLINK(&tls_wait, prev, s, tls_next);
 			break;
 		}
-		prev = *pp;
 	}
 	s->tls_queued = 0;
-	s->tls_next = NULL;
 }
 
 /* s is done with TLS: its context goes to the first waiter, if any */
 static void
 tls_release(struct sess *s)
 {
-	struct sess	*w = tls_wait_head;
+	struct sess	*w = tls_wait.head;
 
 	tls_wait_del(s);
 	if (s->tls == NULL) {

@@ -387,24 +387,38 @@ static const struct sess_rcpt two_more[] = {
 	{ &td, "d", 1, 0 },
 };
 
-/* a pipelined transaction: one fact per recipient, QUIT, closed once */
-static void
-script_pipelined(void)
+/* a session to m for r[0..n) and the server's end of its connection */
+static struct sess *
+open_one(const struct mx_res *m, const struct sess_rcpt *r, unsigned n,
+    struct srv *v)
 {
 	struct sess	*s = sess_get();
-	struct srv	 v;
 
 	memset(&rec, 0, sizeof(rec));
 	T_CHECK(s != NULL);
 	if (s == NULL) {
-		return;
+		return NULL;
 	}
-	sess_start(s, "example.test", &mx, two, 2, NULL, &t_ops, NULL);
-	T_CHECK(sess_active() == 1);
-	if (srv_accept(lfd, &v) != 0) {
+	t_mx = m;
+	sess_start(s, "example.test", m, r, n, NULL, &t_ops, NULL);
+	if (srv_accept(lfd, v) != 0) {
 		T_CHECK(0);
+		return NULL;
+	}
+	return s;
+}
+
+/* a pipelined transaction: one fact per recipient, QUIT, closed once */
+static void
+script_pipelined(void)
+{
+	struct srv	 v;
+	struct sess	*s = open_one(&mx, two, 2, &v);
+
+	if (s == NULL) {
 		return;
 	}
+	T_CHECK(sess_active() == 1);
 	srv_say(&v, "220 mx.test ESMTP\r\n");
 	T_CHECK(srv_expect(&v, "EHLO client.example.test\r\n"));
 	srv_say(&v, "250-mx.test\r\n250 PIPELINING\r\n");
@@ -443,18 +457,11 @@ script_pipelined(void)
 static void
 script_421_reuse(void)
 {
-	struct sess	*s = sess_get();
 	struct srv	 v, w;
 	struct fact	 abort_f;
+	struct sess	*s = open_one(&mx, two, 2, &v);
 
-	memset(&rec, 0, sizeof(rec));
-	T_CHECK(s != NULL);
 	if (s == NULL) {
-		return;
-	}
-	sess_start(s, "example.test", &mx, two, 2, NULL, &t_ops, NULL);
-	if (srv_accept(lfd, &v) != 0) {
-		T_CHECK(0);
 		return;
 	}
 	srv_say(&v, "220 mx.test ESMTP\r\n");
@@ -501,22 +508,13 @@ static void
 script_banner_next(void)
 {
 	static struct mx_res	 two_mx;
-	struct sess		*s = sess_get();
 	struct srv		 v, w;
 
-	memset(&rec, 0, sizeof(rec));
 	two_mx = mx;
 	two_mx.addr[1] = mx.addr[0];
 	two_mx.host[0].naddr = 2;
 	two_mx.naddr = 2;
-	T_CHECK(s != NULL);
-	if (s == NULL) {
-		return;
-	}
-	t_mx = &two_mx;
-	sess_start(s, "example.test", &two_mx, two, 1, NULL, &t_ops, NULL);
-	if (srv_accept(lfd, &v) != 0) {
-		T_CHECK(0);
+	if (open_one(&two_mx, two, 1, &v) == NULL) {
 		return;
 	}
 	srv_say(&v, "554 5.7.1 go away\r\n250 stray\r\n");
