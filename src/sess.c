@@ -1294,10 +1294,14 @@ sess_enter(struct sess *s, enum sess_state next)
 				next = SESS_CONNECT;
 				continue;
 			}
+			/*
+			 * Apart from the SOCKS steps, the states that send on
+			 * entry come after the greeting (EHLO on): a connection
+			 * lost there ends the session.
+			 */
 			fail_set(s, R_PROTOCOL_ERROR, NULL,
 			    "connection lost while sending");
-			next = s->state <= SESS_BANNER ? SESS_CONNECT :
-			    SESS_DONE;
+			next = SESS_DONE;
 			continue;
 		}
 		return;
