@@ -62,10 +62,15 @@ int64_t	loop_now(void);
 int	loop_once(int64_t max_wait);
 
 /*
- * Signals: SIGINT, SIGTERM and SIGHUP are caught and turned into readable bytes
- * on a self-pipe; SIGPIPE is ignored.  loop_signal() is the first signal
- * seen (0 if none).
+ * Signals: from loop_sig_init() on, SIGINT, SIGTERM and SIGHUP are caught
+ * and turned into readable bytes on a self-pipe; SIGPIPE is ignored.
+ * main() calls it first, so that no signal falls between two handlers (one
+ * sent while the pools are being set up is kept, not lost).  loop_signals()
+ * also watches the pipe from the loop (a byte written before the loop
+ * existed wakes its first poll); it calls loop_sig_init() if nobody did.
+ * loop_signal() is the first SIGINT or SIGTERM seen (0 if none).
  */
+int	loop_sig_init(void);
 int	loop_signals(void);
 int	loop_signal(void);
 

@@ -287,11 +287,15 @@ drain_sigpipe(void *arg, int revents)
 
 /* see loop.h */
 int
-loop_signals(void)
+loop_sig_init(void)
 {
 	struct sigaction sa;
+	sigset_t	 set;
 	int		 i;
 
+	if (sigpipe_fd[0] >= 0) {
+		return 0;
+	}
 	if (pipe(sigpipe_fd) != 0) {
 		return -1;
 	}
@@ -307,6 +311,25 @@ loop_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/*
+	 * A parent may have left them blocked (the mask survives exec): a
+	 * SIGTERM would then wait forever, or arrive pending at once.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return 0;
+}
+
+/* see loop.h */
+int
+loop_signals(void)
+{
+	if (loop_sig_init() != 0) {
+		return -1;
+	}
 	return loop_add(sigpipe_fd[0], POLLIN, drain_sigpipe, NULL) < 0 ? -1 : 0;
 }
 

@@ -10,8 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -24,6 +22,7 @@
 #include "features.h"
 #include "feed.h"
 #include "input.h"
+#include "loop.h"
 #include "out.h"
 #include "progress.h"
 #include "resume.h"
@@ -42,28 +41,6 @@
 #if MXP_TLS
 #include "tls.h"
 #endif
-
-static volatile sig_atomic_t got_signal;
-
-static void
-on_signal(int sig)
-{
-	got_signal = sig;
-}
-
-static void
-signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 static int
 is_regular(int fd)
@@ -87,7 +64,7 @@ run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
 
 	(void)cfg;
 	for (;;) {
-		if (got_signal) {
+		if (loop_signal() != 0) {
 			return 0;
 		}
 		if ((++k & 1023) == 0) {
@@ -321,6 +298,10 @@ main(int argc, char **argv)
 	int		 fd, worst = V_DELIVERABLE, failed;
 
 	std_fds();
+	/* before anything else: a signal from here on is never lost */
+	if (loop_sig_init() != 0) {
+		die(EXIT_INTERNAL, "pipe: ", strerror(errno), NULL);
+	}
 	opt_parse(&cfg, argc, argv);
 	if (cfg.mode == MODE_SERVE) {
 		start_tls(&cfg);
@@ -328,7 +309,6 @@ main(int argc, char **argv)
 		stop_tls(&cfg);
 		return failed;
 	}
-	signals();
 #if MXP_SELFCHECK
 	if (cfg.mode == MODE_SELFCHECK) {
 		fit_fds(&cfg);
@@ -398,8 +378,8 @@ main(int argc, char **argv)
 	if (failed) {
 		return EXIT_IOERR;
 	}
-	if (got_signal) {
-		return 128 + got_signal;
+	if (loop_signal() != 0) {
+		return 128 + loop_signal();
 	}
 	return worst;
 }

@@ -29,7 +29,8 @@
 	T(proxy) \
 	T(resume) \
 	T(gov) \
-	T(hostlim)
+	T(hostlim) \
+	T(early_signal)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
