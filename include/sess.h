@@ -88,9 +88,10 @@ struct sess_rcpt {
 /*
  * The reports of one session to its starter; every call gets the arg
  * given to sess_start().  A probe session (no recipients) calls only
- * closed; the others may be NULL in its table.  No callback may call
- * back into the same session except sess_wake() from `queued` work
- * through the scheduler's own loop, never from inside a report.
+ * closed; the others may be NULL in its table.  A report may start,
+ * wake or end other sessions (the engine does); it must not re-enter
+ * this one (asserted), except that `closed`, the last report, may start
+ * this slot again.
  */
 struct sess_ops {
 	/*
@@ -180,10 +181,11 @@ void	sess_start(struct sess *s, const char *name, const struct mx_res *mx,
 	    const struct sess_ops *ops, void *arg);
 
 /*
- * Bytes the commands for one recipient take in a transaction's write:
- * an RCPT TO line for local_len + domain_len bytes of address (the
- * format is the session's); sess_cmd_len(0, 0) plus from_len is the
- * [RSET] MAIL FROM head's share.
+ * Bytes of a transaction's write, in the session's own formats (the
+ * builder uses the same, so the figures are exact): sess_cmd_len(), one
+ * RCPT TO line for the address local "@" domain; sess_head_len(), the
+ * RSET and MAIL FROM (with SMTPUTF8) lines before them, for a
+ * reverse-path of from_len bytes.
  */
 size_t	sess_cmd_len(size_t local_len, size_t domain_len);
 size_t	sess_head_len(size_t from_len);
