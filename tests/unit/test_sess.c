@@ -103,6 +103,8 @@ test_sess_table(void)
 
 static struct {
 	unsigned	 nrcpt, ncatch, nunans, nclosed, nattempt, nlinger;
+	unsigned	 ca_code, cut, nunans_tags;
+	struct fact	 why;
 	void		*tag[MAXREP];
 	struct fact	 f[MAXREP];
 	void		*left[RCPT_MAX];
@@ -170,15 +172,16 @@ static void
 t_catchall(void *arg, const struct reply *r)
 {
 	(void)arg;
-	(void)r;
-	rec.ncatch++;
+	if (rec.ncatch++ == 0) {
+		rec.ca_code = r != NULL ? r->code : 0;
+	}
 }
 
 static void
 t_batch_cut(void *arg, unsigned n)
 {
 	(void)arg;
-	(void)n;
+	rec.cut = n;
 }
 
 static void
@@ -186,10 +189,12 @@ t_unanswered(void *arg, void *const *tags, unsigned n,
     const struct fact *why)
 {
 	(void)arg;
-	(void)tags;
-	(void)n;
-	(void)why;
 	rec.nunans++;
+	rec.nunans_tags = n;
+	if (n > 0) {
+		rec.left[0] = tags[0];
+	}
+	rec.why = *why;
 }
 
 static void
@@ -293,6 +298,27 @@ srv_say(struct srv *v, const char *text)
 	T_CHECK(send(v->fd, text, n, MSG_NOSIGNAL) == (ssize_t)n);
 }
 
+/* one step of a scripted dialogue: the server says, then awaits */
+struct step {
+	const char	*say;		/* NULL: nothing */
+	const char	*expect;	/* the next line's start, or NULL */
+};
+
+/* play the steps up to the { NULL, NULL } row */
+static void
+play(struct srv *v, const struct step *st)
+{
+	for (; st->say != NULL || st->expect != NULL; st++) {
+		if (st->say != NULL) {
+			srv_say(v, st->say);
+		}
+		if (st->expect != NULL) {
+			T_CHECKF(srv_expect(v, st->expect), "want \"%s\"",
+			    st->expect);
+		}
+	}
+}
+
 /* accept the session's connection on the listener */
 static int
 srv_accept(int lfd, struct srv *v)
@@ -387,10 +413,13 @@ static const struct sess_rcpt two_more[] = {
 	{ &td, "d", 1, 0 },
 };
 
-/* a session to m for r[0..n) and the server's end of its connection */
+/*
+ * A session to m for r[0..n) (with the catch-all probe ca when not
+ * NULL) and the server's end of its connection
+ */
 static struct sess *
 open_one(const struct mx_res *m, const struct sess_rcpt *r, unsigned n,
-    struct srv *v)
+    const char *ca, struct srv *v)
 {
 	struct sess	*s = sess_get();
 
@@ -400,7 +429,7 @@ open_one(const struct mx_res *m, const struct sess_rcpt *r, unsigned n,
 		return NULL;
 	}
 	t_mx = m;
-	sess_start(s, "example.test", m, r, n, NULL, &t_ops, NULL);
+	sess_start(s, "example.test", m, r, n, ca, &t_ops, NULL);
 	if (srv_accept(lfd, v) != 0) {
 		T_CHECK(0);
 		return NULL;
@@ -412,29 +441,30 @@ open_one(const struct mx_res *m, const struct sess_rcpt *r, unsigned n,
 static void
 script_pipelined(void)
 {
+	static const struct step dialogue[] = {
+		{ "220 mx.test ESMTP\r\n", "EHLO client.example.test\r\n" },
+		{ "250-mx.test\r\n250 PIPELINING\r\n", "MAIL FROM:<>\r\n" },
+		{ NULL, "RCPT TO:<a@example.test>\r\n" },
+		{ NULL, "RCPT TO:<bb@example.test>\r\n" },
+		{ "250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 no such user\r\n",
+		    "QUIT\r\n" },
+		{ "221 bye\r\n", NULL },
+		{ NULL, NULL }
+	};
 	struct srv	 v;
-	struct sess	*s = open_one(&mx, two, 2, &v);
+	struct sess	*s = open_one(&mx, two, 2, NULL, &v);
 
 	if (s == NULL) {
 		return;
 	}
 	T_CHECK(sess_active() == 1);
-	srv_say(&v, "220 mx.test ESMTP\r\n");
-	T_CHECK(srv_expect(&v, "EHLO client.example.test\r\n"));
-	srv_say(&v, "250-mx.test\r\n250 PIPELINING\r\n");
-	T_CHECK(srv_expect(&v, "MAIL FROM:<>\r\n"));
-	T_CHECK(srv_expect(&v, "RCPT TO:<a@example.test>\r\n"));
+	play(&v, dialogue);
+	run_until_closed(1);
 	/* the scheduler's size estimate is the builder's own format */
 	T_INTEQ(sess_cmd_len(1, strlen("example.test")),
 	    strlen("RCPT TO:<a@example.test>\r\n"));
 	T_INTEQ(sess_head_len(0),
 	    strlen("RSET\r\nMAIL FROM:<> SMTPUTF8\r\n"));
-	T_CHECK(srv_expect(&v, "RCPT TO:<bb@example.test>\r\n"));
-	srv_say(&v, "250 2.1.0 ok\r\n250 2.1.5 ok\r\n"
-	    "550 5.1.1 no such user\r\n");
-	T_CHECK(srv_expect(&v, "QUIT\r\n"));
-	srv_say(&v, "221 bye\r\n");
-	run_until_closed(1);
 	T_INTEQ(rec.nrcpt, 2);
 	T_CHECK(rec.tag[0] == &ta && rec.f[0].reason == R_ACCEPTED &&
 	    rec.f[0].code == 250);
@@ -459,7 +489,7 @@ script_421_reuse(void)
 {
 	struct srv	 v, w;
 	struct fact	 abort_f;
-	struct sess	*s = open_one(&mx, two, 2, &v);
+	struct sess	*s = open_one(&mx, two, 2, NULL, &v);
 
 	if (s == NULL) {
 		return;
@@ -507,6 +537,14 @@ script_421_reuse(void)
 static void
 script_banner_next(void)
 {
+	static const struct step dialogue[] = {
+		{ "220 mx.test ESMTP\r\n", "EHLO " },
+		{ "250 mx.test\r\n", "MAIL FROM:<>" },
+		{ "250 ok\r\n", "RCPT TO:<a@example.test>" },
+		{ "250 ok\r\n", "QUIT" },
+		{ "221 bye\r\n", NULL },
+		{ NULL, NULL }
+	};
 	static struct mx_res	 two_mx;
 	struct srv		 v, w;
 
@@ -514,7 +552,7 @@ script_banner_next(void)
 	two_mx.addr[1] = mx.addr[0];
 	two_mx.host[0].naddr = 2;
 	two_mx.naddr = 2;
-	if (open_one(&two_mx, two, 1, &v) == NULL) {
+	if (open_one(&two_mx, two, 1, NULL, &v) == NULL) {
 		return;
 	}
 	srv_say(&v, "554 5.7.1 go away\r\n250 stray\r\n");
@@ -523,15 +561,7 @@ script_banner_next(void)
 		close(v.fd);
 		return;
 	}
-	srv_say(&w, "220 mx.test ESMTP\r\n");
-	T_CHECK(srv_expect(&w, "EHLO "));
-	srv_say(&w, "250 mx.test\r\n");
-	T_CHECK(srv_expect(&w, "MAIL FROM:<>"));
-	srv_say(&w, "250 ok\r\n");
-	T_CHECK(srv_expect(&w, "RCPT TO:<a@example.test>"));
-	srv_say(&w, "250 ok\r\n");
-	T_CHECK(srv_expect(&w, "QUIT"));
-	srv_say(&w, "221 bye\r\n");
+	play(&w, dialogue);
 	run_until_closed(1);
 	T_INTEQ(rec.nrcpt, 1);
 	T_CHECK(rec.tag[0] == &ta && rec.f[0].reason == R_ACCEPTED &&
@@ -544,6 +574,45 @@ script_banner_next(void)
 	t_mx = &mx;
 }
 
+/*
+ * Without PIPELINING, one RCPT at a time, the catch-all probe first; a
+ * 452 4.5.3 after an accepted RCPT puts the rest back (a batch cut to
+ * one, the recipient unanswered and to be asked again), then QUIT.
+ */
+static void
+script_one_by_one(void)
+{
+	static const struct step dialogue[] = {
+		{ "220 mx.test ESMTP\r\n", "EHLO " },
+		{ "250 mx.test\r\n", "MAIL FROM:<>\r\n" },
+		{ "250 ok\r\n", "RCPT TO:<xprobe@example.test>\r\n" },
+		{ "550 5.1.1 no such user\r\n",
+		    "RCPT TO:<a@example.test>\r\n" },
+		{ "250 ok\r\n", "RCPT TO:<bb@example.test>\r\n" },
+		{ "452 4.5.3 too many recipients\r\n", "QUIT\r\n" },
+		{ "221 bye\r\n", NULL },
+		{ NULL, NULL }
+	};
+	struct srv	 v;
+
+	if (open_one(&mx, two, 2, "xprobe", &v) == NULL) {
+		return;
+	}
+	play(&v, dialogue);
+	run_until_closed(1);
+	T_INTEQ(rec.ca_code, 550);
+	T_INTEQ(rec.nrcpt, 1);
+	T_CHECK(rec.tag[0] == &ta && rec.f[0].reason == R_ACCEPTED);
+	T_INTEQ(rec.cut, 1);
+	T_INTEQ(rec.nunans, 1);
+	T_INTEQ(rec.nunans_tags, 1);
+	T_CHECK(rec.left[0] == &tb);
+	T_CHECK(rec.why.again == 1 && rec.why.code == 452);
+	T_INTEQ(rec.nclosed, 1);
+	T_INTEQ(sess_active(), 0);
+	close(v.fd);
+}
+
 void
 test_sess_script(void)
 {
@@ -554,6 +623,7 @@ test_sess_script(void)
 	script_pipelined();
 	script_421_reuse();
 	script_banner_next();
+	script_one_by_one();
 	/* every move the sessions made is a move of the table */
 	T_INTEQ(sess_bad_edges(), 0);
 }
