@@ -11,7 +11,8 @@
  * own TXT lookups: at most AUD_SPF_NODES records per domain, a loop is
  * an include of a name already on the path.  Sessions greet only: a
  * session without recipients (sess.h) to the first address of each MX
- * host, reported through eng_on_hello().
+ * host, started with this file's own callback table: its `closed`
+ * report hands over what the session saw (struct hello).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,6 +28,7 @@
 #include "dmarc.h"
 #include "engine.h"
 #include "features.h"
+#include "loop.h"
 #include "sess.h"
 #include "spf.h"
 #include "util.h"
@@ -70,7 +72,9 @@ struct aq {			/* one lookup in flight */
 
 struct ahost {			/* one MX host probed */
 	struct aud	*au;
-	struct dom	 d;	/* what sess.c sees: this host, one address */
+	/* what its session is given: this host's name, one address */
+	char		 name[ADDR_DOMAIN_MAX + 1];
+	struct mx_res	 mx;
 	uint8_t		 waiting;	/* for a free session */
 	uint8_t		 fwd_left;	/* forward lookups of PTR names */
 	uint8_t		 fwd_ok;
@@ -648,10 +652,10 @@ fwd_done(struct aud *au, struct ahost *h)
 		return;
 	}
 	if (h->fwd_ok) {
-		add(au, CK_FCRDNS, ST_OK, h->d.name, " ", h->ip, ": PTR ",
+		add(au, CK_FCRDNS, ST_OK, h->name, " ", h->ip, ": PTR ",
 		    h->ptr, " resolves back", (char *)NULL);
 	} else {
-		add(au, CK_FCRDNS, ST_FAIL, h->d.name, " ", h->ip, ": PTR ",
+		add(au, CK_FCRDNS, ST_FAIL, h->name, " ", h->ip, ": PTR ",
 		    h->ptr, " does not resolve back to it "
 		    "(forward-confirmed reverse DNS)", (char *)NULL);
 	}
@@ -666,8 +670,8 @@ fwd_check(struct aq *q, int fam, const void *addrs, int n, void *rr)
 	int		 i;
 
 	for (i = 0; i < n; i++) {
-		if (h->d.mx.addr[0].family == fam && memcmp((const char *)
-		    addrs + (size_t)i * len, h->d.mx.addr[0].a, len) == 0) {
+		if (h->mx.addr[0].family == fam && memcmp((const char *)
+		    addrs + (size_t)i * len, h->mx.addr[0].a, len) == 0) {
 			h->fwd_ok = 1;
 		}
 	}
@@ -699,10 +703,10 @@ on_ptr(struct dns_ctx *c, struct dns_rr_ptr *rr, void *data)
 	struct aud	*au = q->au;
 	struct ahost	*h = &au->host[q->idx];
 	struct aq	*f;
-	int		 fam = h->d.mx.addr[0].family;
+	int		 fam = h->mx.addr[0].family;
 
 	if (rr == NULL || rr->dnsptr_nrr == 0) {
-		add(au, CK_FCRDNS, ST_FAIL, h->d.name, " ", h->ip, ": no PTR "
+		add(au, CK_FCRDNS, ST_FAIL, h->name, " ", h->ip, ": no PTR "
 		    "record (", dns_why(dns_status(c)), ")", (char *)NULL);
 	} else {
 		str_copy(h->ptr, sizeof(h->ptr), rr->dnsptr_ptr[0],
@@ -740,26 +744,30 @@ caps_text(struct buf *b, unsigned caps)
 	}
 }
 
+/* sess.h: the probe session of host arg ended; hl is what it saw */
 static void
-on_hello(struct dom *d, const struct hello *hl, const struct fact *fail)
+on_closed(void *arg, struct sess *s, void *const *tags, unsigned n,
+    const struct fact *fail, const struct hello *hl)
 {
-	struct ahost	*h = (struct ahost *)(void *)((char *)d -
-			    offsetof(struct ahost, d));
+	struct ahost	*h = arg;
 	struct aud	*au = h->au;
 	char		 det[AUD_DETAIL_MAX];
 	struct buf	 b;
 
+	(void)s;
+	(void)tags;
+	(void)n;
 	if (hl->ai < 0) {
 		buf_init(&b, det, sizeof(det) - 1);
 		buf_addu(&b, cfg->port);
-		add(au, CK_SMTP, ST_FAIL, d->name, " ", h->ip, " port ",
+		add(au, CK_SMTP, ST_FAIL, h->name, " ", h->ip, " port ",
 		    buf_nul(&b), ": ", fail->detail[0] != '\0' ? fail->detail :
 		    reason_token((enum reason)fail->reason), (char *)NULL);
 		one_done(au);
 		return;
 	}
 	buf_init(&b, det, sizeof(det) - 1);
-	buf_adds(&b, d->name);
+	buf_adds(&b, h->name);
 	buf_addc(&b, ' ');
 	buf_adds(&b, h->ip);
 	buf_adds(&b, ": banner ");
@@ -775,19 +783,19 @@ on_hello(struct dom *d, const struct hello *hl, const struct fact *fail)
 		return;
 	}
 	if (!(hl->caps & CAP_STARTTLS)) {
-		add(au, CK_STARTTLS, ST_FAIL, d->name, ": STARTTLS not offered "
+		add(au, CK_STARTTLS, ST_FAIL, h->name, ": STARTTLS not offered "
 		    "(RFC 3207; needed by RFC 8461)", (char *)NULL);
 	} else if (!hl->tls_on) {
-		add(au, CK_STARTTLS, ST_OK, d->name, ": offered", (char *)NULL);
-		add(au, CK_TLS, ST_FAIL, d->name, ": ", hl->tls[0] != '\0' ?
+		add(au, CK_STARTTLS, ST_OK, h->name, ": offered", (char *)NULL);
+		add(au, CK_TLS, ST_FAIL, h->name, ": ", hl->tls[0] != '\0' ?
 		    hl->tls : "handshake failed", (char *)NULL);
 	} else {
-		add(au, CK_STARTTLS, ST_OK, d->name, ": offered", (char *)NULL);
-		add(au, CK_TLS, ST_OK, d->name, ": ", hl->tls, ", subject ",
+		add(au, CK_STARTTLS, ST_OK, h->name, ": offered", (char *)NULL);
+		add(au, CK_TLS, ST_OK, h->name, ": ", hl->tls, ", subject ",
 		    hl->tlsi.subject, ", expires ", hl->tlsi.not_after,
 		    (char *)NULL);
 		add(au, hl->name_ok == 1 ? CK_CERT : CK_CERT,
-		    hl->name_ok == 1 ? ST_OK : ST_FAIL, d->name,
+		    hl->name_ok == 1 ? ST_OK : ST_FAIL, h->name,
 		    hl->name_ok == 1 ? ": the certificate names the host" :
 		    ": the certificate does not name the host (RFC 6125 "
 		    "6.4; RFC 7672 3.2.3 / RFC 8461 4.2 would fail)",
@@ -795,6 +803,11 @@ on_hello(struct dom *d, const struct hello *hl, const struct fact *fail)
 	}
 	one_done(au);
 }
+
+/* a probe session reports only its end */
+static const struct sess_ops probe_ops = {
+	.closed = on_closed
+};
 
 static void
 host_start(struct aud *au, unsigned hi)
@@ -807,7 +820,7 @@ host_start(struct aud *au, unsigned hi)
 		return;
 	}
 	h->waiting = 0;
-	sess_start(s, &h->d, NULL, 0, 0, NULL);
+	sess_start(s, h->name, &h->mx, NULL, 0, NULL, &probe_ops, h);
 }
 
 /* ---- MX (RFC 5321 5.1, RFC 7505, RFC 2181 10.3) ---- */
@@ -890,13 +903,13 @@ on_mx(void *arg, struct mx_res *res)
 		}
 		{
 			struct ahost	*ah = &au->host[h];
-			struct mx_res	*m = &ah->d.mx;
+			struct mx_res	*m = &ah->mx;
 			struct aq	*q;
 			size_t		 nl = strlen(name);
 
 			memset(ah, 0, sizeof(*ah));
 			ah->au = au;
-			str_copy(ah->d.name, sizeof(ah->d.name), name, nl);
+			str_copy(ah->name, sizeof(ah->name), name, nl);
 			m->nhost = 1;
 			m->host[0].name_len = (uint8_t)nl;
 			m->host[0].naddr = 1;
@@ -1052,8 +1065,7 @@ admit(struct input *in, struct aud *au)
 		if (l.len == 0) {
 			continue;
 		}
-		memset(au, 0, offsetof(struct aud, f));
-		au->nf = 0;
+		memset(au, 0, sizeof(*au));
 		au->used = 1;
 		au->seq = next_seq++;
 		/* the address parser checks and converts the domain */
@@ -1085,7 +1097,6 @@ audit_run(const struct config *c, struct input *in)
 
 	cfg = c;
 	eng_setup(c, 0, NULL);
-	eng_set_hello(on_hello);
 	dctx = mx_dns();
 	nslots = c->concurrency / 2 + 1;
 	if (nslots > AUD_SLOTS_MAX) {

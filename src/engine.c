@@ -35,24 +35,108 @@
 
 #include "engine.h"
 #include "features.h"
+#include "fifo.h"
 #include "proxy.h"
 #include "feed.h"
 #include "progress.h"
 #include "gov.h"
 #include "hostlim.h"
+#include "loop.h"
 #include "result.h"
 #include "sess.h"
+#include "timing.h"
 #include "util.h"
 
-#define MAX_ATTEMPTS	2	/* sessions per address after a lost one */
-#define CA_TRIES	2	/* catch-all probes per domain */
+enum item_state {
+	ITEM_FREE,
+	ITEM_DNS,		/* waiting for its domain's resolution */
+	ITEM_QUEUED,		/* waiting for a session */
+	ITEM_SESSION,		/* in a session's batch */
+	ITEM_RETRY,		/* greylisted: waiting for its retry time */
+	ITEM_FOLLOWER		/* a duplicate waiting for its leader */
+};
+
+struct dom;
+
+/* one admitted address, from admission to its one result */
+struct item {
+	enum item_state	 state;
+	uint64_t	 seq;
+	uint64_t	 line;
+	int64_t		 t0;		/* admission */
+	uint16_t	 text_len;
+	uint32_t	 full_len;
+	uint8_t		 cut;
+	uint8_t		 attempts;	/* transactions and connections */
+	uint8_t		 greylisted;	/* retries used */
+	uint8_t		 role;
+	uint8_t		 utf8;		/* the local part is UTF-8 */
+	uint8_t		 local_len;
+	int64_t		 retry_at;	/* ITEM_RETRY: not before */
+	struct dom	*dom;
+	struct item	*next;		/* domain queue or free list */
+	struct item	*anext, *aprev;	/* all items of the domain */
+	struct item	*leader;	/* ITEM_FOLLOWER: whose result to copy */
+	void		*tag;		/* serve: whom the result is for */
+	struct item	*followers;	/* duplicates of this one (via next) */
+	/*
+	 * The input as given, for the result: NULL when it is exactly
+	 * local "@" dom->name (most lines), else a slot of the engine's
+	 * text pool (upper case, U-labels, a cut line...).
+	 */
+	char		*text;
+	/* the local part as given (the domain is dom->name) */
+	char		 local[ADDR_LOCAL_MAX + 1];
+};
+
+enum dom_state {
+	DOM_FREE,
+	DOM_DNS,
+	DOM_READY
+};
+
+enum ca_state {
+	CA_NONE,	/* not probed (yet) */
+	CA_PROBING,	/* a session carries the probe */
+	CA_DONE		/* dom->catch_all says */
+};
+
 /*
- * A domain's session waits this long for its batch to fill while input
- * is still coming (a list that interleaves domains delivers a domain's
- * addresses a few at a time): fewer, fuller transactions for a little
- * latency.  Not in serve mode, where each answer is awaited.
+ * One domain: its DNS answer, queue, limits and catch-all status.  A
+ * session started for it gets d->name, &d->mx and d as its arg: the
+ * entry is pinned (active > 0, never on the idle list) from sess_start()
+ * to the session's `closed` report, the only two places that change
+ * active, so an entry is never reused under an open session.
  */
-#define GATHER_MS	250
+struct dom {
+	enum dom_state	 state;
+	char		 name[ADDR_DOMAIN_MAX + 1];
+	uint32_t	 hash;
+	struct dom	*hnext;		/* hash chain */
+	struct dom	*lprev, *lnext;	/* idle list, LRU: no item, no session */
+	uint8_t		 idle;		/* on the idle list (may be reused) */
+	int64_t		 expires;	/* DNS answer good until */
+	struct mx_res	 mx;
+	FIFO(struct item) q;		/* ITEM_DNS or ITEM_QUEUED, via next */
+	struct item	*all;		/* every attached item */
+	uint32_t	 refs;
+	uint16_t	 active;	/* sessions open to this domain */
+	uint16_t	 limit;		/* sessions allowed at once */
+	uint16_t	 batch;		/* RCPTs per transaction */
+	int8_t		 catch_all;	/* -1 not known, 0, 1 */
+	uint8_t		 ca_state;	/* enum ca_state */
+	uint8_t		 ca_tries;
+	uint8_t		 ready_q;	/* on the engine's ready list */
+	/* an open session waiting for work (SESS_LINGER), or NULL */
+	struct sess	*linger;
+	struct timer	 retry;		/* greylisted items' next try */
+	int64_t		 retry_first;	/* the earliest item of that burst */
+	struct timer	 gather;	/* a batch's gathering window */
+	struct timer	 gov;		/* the governor lets a session go */
+	uint16_t	 nq;		/* items in the queue */
+	uint8_t		 gathered;	/* the window has passed */
+	struct dom	*rnext;		/* ready list: waits for a session */
+};
 
 static const struct config *cfg;
 static struct ring	*ring;
@@ -83,7 +167,7 @@ static size_t		 ndoms, doms_used;
 static struct dom	**htab;
 static size_t		 hmask;
 static struct dom	*idle_head, *idle_tail;
-static struct dom	*ready_head, *ready_tail;
+static FIFO(struct dom)	 ready;		/* waiting for a session slot */
 static struct item	*held;
 static struct addr	 held_a;	/* held's parsed address */
 static eng_sink_fn	*sink;		/* serve: results go here */
@@ -104,36 +188,13 @@ static void	on_retry(void *arg);
 static void	on_gather(void *arg);
 static void	on_gov(void *arg);
 static void	kick_later(struct dom *d);
-
-/* see engine.h */
-const struct config *
-eng_cfg(void)
-{
-	return cfg;
-}
+static const struct sess_ops sess_cbs;
 
 /* see engine.h */
 const char *
 eng_helo(void)
 {
 	return helo_name;
-}
-
-static eng_hello_fn	*hello_fn;	/* audit: sessions without recipients */
-
-/* see engine.h */
-void
-eng_set_hello(eng_hello_fn *fn)
-{
-	hello_fn = fn;
-}
-
-/* see engine.h */
-void
-eng_on_hello(struct sess *s, const struct hello *h, const struct fact *fail)
-{
-	MXP_ASSERT(hello_fn != NULL);
-	hello_fn(sess_dom(s), h, fail);
 }
 
 static uint32_t
@@ -176,9 +237,9 @@ source_init(void)
 	}
 }
 
-/* see engine.h */
-int
-eng_bind(int fd, int family)
+/* sess_conf.bind: --source */
+static int
+source_bind(int fd, int family)
 {
 	if (src_len == 0) {
 		return 0;
@@ -189,9 +250,9 @@ eng_bind(int fd, int family)
 	return bind(fd, (struct sockaddr *)&src_ss, src_len);
 }
 
-/* see engine.h */
-int
-eng_may_connect(const struct mx_addr *a, unsigned nrcpt)
+/* sess_conf: the governor (gov.h) by mail host address; see sess.h */
+static int
+host_may_connect(const struct mx_addr *a, unsigned nrcpt)
 {
 	if (gov_conn_at(a->family, a->a, nrcpt, loop_now()) > loop_now()) {
 		return 0;
@@ -200,23 +261,20 @@ eng_may_connect(const struct mx_addr *a, unsigned nrcpt)
 	return 1;
 }
 
-/* see engine.h */
-void
-eng_back_off(const struct mx_addr *a)
+static void
+host_back_off(const struct mx_addr *a)
 {
 	gov_fail(a->family, a->a, loop_now());
 }
 
-/* see engine.h */
-void
-eng_host_ok(const struct mx_addr *a)
+static void
+host_ok(const struct mx_addr *a)
 {
 	gov_ok(a->family, a->a);
 }
 
-/* see engine.h */
-unsigned
-eng_rcpt_quota(const struct mx_addr *a, unsigned max, int64_t *when)
+static unsigned
+host_quota(const struct mx_addr *a, unsigned max, int64_t *when)
 {
 	unsigned	 q = gov_rcpt_quota(a->family, a->a, max, loop_now());
 
@@ -226,9 +284,8 @@ eng_rcpt_quota(const struct mx_addr *a, unsigned max, int64_t *when)
 	return q;
 }
 
-/* see engine.h */
-void
-eng_rcpts_sent(const struct mx_addr *a, unsigned n)
+static void
+host_sent(const struct mx_addr *a, unsigned n)
 {
 	gov_rcpt(a->family, a->a, n, loop_now());
 }
@@ -322,16 +379,9 @@ ready_remove(struct dom *d)
 	if (!d->ready_q) {
 		return;
 	}
-	for (p = ready_head; p != NULL; prev = p, p = p->rnext) {
+	for (p = ready.head; p != NULL; prev = p, p = p->rnext) {
 		if (p == d) {
-			if (prev != NULL) {
-				prev->rnext = d->rnext;
-			} else {
-				ready_head = d->rnext;
-			}
-			if (ready_tail == d) {
-				ready_tail = prev;
-			}
+			FIFO_UNLINK(&ready, prev, d, rnext);
 			break;
 		}
 	}
@@ -406,9 +456,13 @@ detach(struct item *it)
 	dom_settle(d);
 }
 
-/* see engine.h */
-void
-eng_dom_active(struct dom *d, int delta)
+/*
+ * A session to d opens (+1, right before sess_start) or ends (-1, in its
+ * `closed` report): an entry with a session open, if only a lingering
+ * one without items, is never reused for another domain.
+ */
+static void
+dom_active(struct dom *d, int delta)
 {
 	MXP_ASSERT(delta > 0 || d->active > 0);
 	d->active = (uint16_t)(d->active + delta);
@@ -423,37 +477,24 @@ static void
 q_append(struct dom *d, struct item *it)
 {
 	d->nq++;
-	it->next = NULL;
-	if (d->qtail != NULL) {
-		d->qtail->next = it;
-	} else {
-		d->qhead = it;
-	}
-	d->qtail = it;
+	FIFO_PUSH(&d->q, it, next);
 }
 
 static void
 q_prepend(struct dom *d, struct item *it)
 {
 	d->nq++;
-	it->next = d->qhead;
-	d->qhead = it;
-	if (d->qtail == NULL) {
-		d->qtail = it;
-	}
+	FIFO_UNSHIFT(&d->q, it, next);
 }
 
 static struct item *
 q_pop(struct dom *d)
 {
-	struct item	*it = d->qhead;
+	struct item	*it = d->q.head;
 
 	if (it != NULL) {
 		d->nq--;
-		d->qhead = it->next;
-		if (d->qhead == NULL) {
-			d->qtail = NULL;
-		}
+		FIFO_SHIFT(&d->q, next);
 		it->next = NULL;
 	}
 	return it;
@@ -604,7 +645,7 @@ slot_get(uint64_t seq)
 	}
 	if (ring_full(ring)) {
 		ring_drop(ring);
-		memset(&scratch, 0, offsetof(struct result, addr));
+		memset(&scratch, 0, sizeof(scratch));
 		return &scratch;
 	}
 	return ring_claim(ring, seq);
@@ -649,9 +690,11 @@ complete(struct item *it, const struct fact *f0)
 		}
 		r2 = slot_get(f->seq);
 		if (r2 != res) {
-			memcpy((char *)r2 + offsetof(struct result, addr_len),
-			    (char *)res + offsetof(struct result, addr_len),
-			    sizeof(*res) - offsetof(struct result, addr_len));
+			/* the leader's result; the slot keeps its own seq */
+			uint64_t seq = r2->seq;
+
+			*r2 = *res;
+			r2->seq = seq;
 		}
 		item_text(f, r2->addr);
 		r2->addr_len = f->text_len;
@@ -759,8 +802,8 @@ on_dns(void *arg, struct mx_res *res)
 	d->state = DOM_READY;
 	d->expires = loop_now() + (int64_t)d->mx.ttl_s * 1000;
 	provider_limits(d);
-	it = d->qhead;
-	d->qhead = d->qtail = NULL;
+	it = d->q.head;
+	d->q.head = d->q.tail = NULL;
 	d->nq = 0;
 	for (; it != NULL; it = next) {
 		next = it->next;
@@ -842,20 +885,14 @@ ready_add(struct dom *d)
 		return;
 	}
 	d->ready_q = 1;
-	d->rnext = NULL;
-	if (ready_tail != NULL) {
-		ready_tail->rnext = d;
-	} else {
-		ready_head = d;
-	}
-	ready_tail = d;
+	FIFO_PUSH(&ready, d, rnext);
 }
 
 /* more sessions for d once the loop comes round, if more is queued */
 static void
 kick_later(struct dom *d)
 {
-	if (d->qhead != NULL && d->ca_state != CA_PROBING) {
+	if (d->q.head != NULL && d->ca_state != CA_PROBING) {
 		ready_add(d);
 	}
 }
@@ -873,12 +910,18 @@ ca_local_new(char *out_local, size_t cap)
 	out_local[n] = '\0';
 }
 
-/* see engine.h */
-unsigned
-eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
+/*
+ * Up to max items of d's queue into batch, fewer if their commands would
+ * not fit in tx bytes; *ca is set when the batch should carry the
+ * catch-all probe, whose local part is then in ca_local; items and
+ * probe together stay within max when max binds (max >= 2 for the
+ * probe).  Each item handed out starts an attempt.  Returns the count.
+ */
+static unsigned
+take_batch(struct dom *d, struct sess_rcpt *batch, unsigned max, size_t tx,
     int *ca, char *ca_local, size_t ca_cap)
 {
-	size_t		 used = 32 + strlen(cfg->from) + 16;
+	size_t		 used = sess_head_len(strlen(cfg->from));
 	size_t		 dlen = strlen(d->name);
 	unsigned	 n = 0, lim = d->batch;
 	struct item	*it;
@@ -888,25 +931,32 @@ eng_take_batch(struct dom *d, struct item **batch, unsigned max, size_t tx,
 		lim = max;
 	}
 	/* the probe goes with at least one address, within max */
-	if (d->qhead != NULL && cfg->catch_all && d->ca_state == CA_NONE &&
+	if (d->q.head != NULL && cfg->catch_all && d->ca_state == CA_NONE &&
 	    d->ca_tries < CA_TRIES && max >= 2) {
 		*ca = 1;
 		d->ca_state = CA_PROBING;
 		d->ca_tries++;
 		ca_local_new(ca_local, ca_cap);
-		used += 16 + ca_cap + dlen;
+		used += sess_cmd_len(strlen(ca_local), dlen);
 		if (lim == max) {
 			lim--;	/* a limit of the caller counts the probe */
 		}
 	}
-	while (n < lim && (it = d->qhead) != NULL) {
-		used += 16 + it->local_len + dlen;
+	while (n < lim && (it = d->q.head) != NULL) {
+		used += sess_cmd_len(it->local_len, dlen);
 		if (used > tx && n > 0) {
 			break;
 		}
 		q_pop(d);
 		it->state = ITEM_SESSION;
-		batch[n++] = it;
+		if (it->attempts < UINT8_MAX) {
+			it->attempts++;
+		}
+		batch[n].tag = it;
+		batch[n].local = it->local;
+		batch[n].local_len = it->local_len;
+		batch[n].utf8 = it->utf8;
+		n++;
 	}
 	/* the next batch gathers anew */
 	d->gathered = 0;
@@ -1046,20 +1096,20 @@ give_up_queue(struct dom *d)
 static void
 kick(struct dom *d)
 {
-	struct item	*batch[RCPT_MAX];
+	struct sess_rcpt batch[RCPT_MAX];
 	struct sess	*s;
 	unsigned	 n, quota;
 	int		 ca;
 	int64_t		 at;
-	char		 ca_local[24];
+	char		 ca_local[SESS_CA_LOCAL_MAX + 1];
 
-	if (d->qhead != NULL && gathering(d)) {
+	if (d->q.head != NULL && gathering(d)) {
 		return;
 	}
-	if (d->linger != NULL && d->qhead != NULL && !stopping) {
+	if (d->linger != NULL && d->q.head != NULL && !stopping) {
 		sess_wake(d->linger);
 	}
-	while (!stopping && d->qhead != NULL && d->active < d->limit &&
+	while (!stopping && d->q.head != NULL && d->active < d->limit &&
 	    !(d->ca_state == CA_PROBING && d->active > 0)) {
 		s = sess_get();
 		if (s == NULL) {
@@ -1082,10 +1132,12 @@ kick(struct dom *d)
 			/* a new session: at most its rejection budget */
 			quota = cfg->rejects_per_session;
 		}
-		n = eng_take_batch(d, batch, quota, SESS_TX_CAP, &ca,
+		n = take_batch(d, batch, quota, SESS_TX_CAP, &ca,
 		    ca_local, sizeof(ca_local));
 		nsessions++;
-		sess_start(s, d, batch, n, ca, ca_local);
+		dom_active(d, 1);
+		sess_start(s, d->name, &d->mx, batch, n, ca ? ca_local : NULL,
+		    &sess_cbs, d);
 	}
 }
 
@@ -1094,12 +1146,9 @@ kick_ready(void)
 {
 	struct dom	*d;
 
-	while (ready_head != NULL && sess_get() != NULL) {
-		d = ready_head;
-		ready_head = d->rnext;
-		if (ready_head == NULL) {
-			ready_tail = NULL;
-		}
+	while (!FIFO_EMPTY(&ready) && sess_get() != NULL) {
+		d = ready.head;
+		FIFO_SHIFT(&ready, rnext);
 		d->ready_q = 0;
 		kick(d);
 	}
@@ -1107,20 +1156,22 @@ kick_ready(void)
 
 /*
  * Greylisted items of a domain come back together: the domain's retry
- * timer fires a little (at most 2 s, a tenth of --greylist-delay) after
- * the last item of a burst is due, and everything due by then is
- * queued, so one session carries the retries of one burst.  A burst is
- * what was greylisted within half a --greylist-delay of its first item
- * (one transaction's replies, which a server may spread over seconds):
- * the first waits at most that much longer than it had to, and none is
- * asked before its own time, when the greylister would refuse it again.
+ * timer fires a little (a tenth of --greylist-delay, at most 2 s:
+ * timing.h) after the last item of a burst is due, and everything due
+ * by then is queued, so one session carries the retries of one burst.
+ * A burst is what was greylisted within half a --greylist-delay of its
+ * first item (one transaction's replies, which a server may spread over
+ * seconds): the first waits at most that much longer than it had to,
+ * and none is asked before its own time, when the greylister would
+ * refuse it again.
  */
 static int64_t
 retry_window(void)
 {
-	int64_t	 w = (int64_t)cfg->greylist_delay_s * 100;
+	/* seconds times permille: milliseconds */
+	int64_t	 w = (int64_t)cfg->greylist_delay_s * GREY_WINDOW_PERMILLE;
 
-	return w < 2000 ? w : 2000;
+	return w < GREY_WINDOW_MAX_MS ? w : GREY_WINDOW_MAX_MS;
 }
 
 static void
@@ -1130,7 +1181,7 @@ retry_add(struct dom *d, int64_t at)
 		d->retry_first = at;
 		timer_set(&d->retry, at + retry_window());
 	} else if (at - d->retry_first <= (int64_t)cfg->greylist_delay_s *
-	    500 && at + retry_window() > d->retry.when) {
+	    GREY_BURST_PERMILLE && at + retry_window() > d->retry.when) {
 		timer_set(&d->retry, at + retry_window());
 	}
 }
@@ -1173,26 +1224,66 @@ on_retry(void *arg)
 	kick(d);
 }
 
-/* see engine.h */
-int
-eng_may_linger(const struct dom *d)
+/* ---- the reports of the sessions the engine starts (sess.h) ---- */
+
+static unsigned
+on_take(void *arg, struct sess_rcpt *r, unsigned max, size_t room, int *ca,
+    char *ca_local, size_t cap)
 {
+	return take_batch(arg, r, max, room, ca, ca_local, cap);
+}
+
+static int
+on_queued(void *arg)
+{
+	const struct dom *d = arg;
+
+	return d->q.head != NULL;
+}
+
+/*
+ * Lingering: after its last transaction a session may wait briefly for
+ * more of its domain's addresses, when more input may come.
+ */
+static int
+on_may_linger(void *arg)
+{
+	const struct dom *d = arg;
+
 	return !stopping && ((!in_eof && feed_more(d->name,
-	    strlen(d->name))) || held != NULL || d->qhead != NULL);
+	    strlen(d->name))) || held != NULL || d->q.head != NULL);
 }
 
-/* see engine.h */
-void
-eng_linger(struct dom *d, struct sess *s)
+/* the waiting session gets new work instead of a new session */
+static void
+on_linger(void *arg, struct sess *s, int on)
 {
-	d->linger = s;
+	struct dom	*d = arg;
+
+	if (on) {
+		d->linger = s;
+	} else if (d->linger == s) {
+		d->linger = NULL;
+	}
 }
 
-/* see engine.h */
-void
-eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f)
+static void
+on_attempt(void *arg, void *tag)
 {
-	(void)s;
+	struct item	*it = tag;
+
+	(void)arg;
+	if (it->attempts < UINT8_MAX) {
+		it->attempts++;
+	}
+}
+
+static void
+on_rcpt(void *arg, void *tag, const struct fact *f)
+{
+	struct item	*it = tag;
+
+	(void)arg;
 	if (f->reason == R_GREYLISTED && !cfg->no_retry && !stopping &&
 	    it->greylisted < cfg->greylist_max &&
 	    it->attempts < cfg->attempts) {
@@ -1207,10 +1298,18 @@ eng_on_rcpt(struct sess *s, struct item *it, const struct fact *f)
 	complete(it, f);
 }
 
-/* see engine.h */
-void
-eng_on_catchall(struct dom *d, const struct reply *r)
+static void
+on_catchall(void *arg, const struct reply *r)
 {
+	struct dom	*d = arg;
+
+	if (r == NULL) {
+		/* no reply to the probe: a later batch asks again */
+		if (d->ca_state == CA_PROBING) {
+			d->ca_state = CA_NONE;
+		}
+		return;
+	}
 	switch (verdict_smtp(STAGE_RCPT, r)) {
 	case R_ACCEPTED:
 		d->catch_all = 1;
@@ -1292,7 +1391,7 @@ charge_queue(struct dom *d, const struct fact *fail)
 {
 	struct item	*it, *prev = NULL, *next;
 
-	for (it = d->qhead; it != NULL; it = next) {
+	for (it = d->q.head; it != NULL; it = next) {
 		next = it->next;
 		if (it->attempts < UINT8_MAX) {
 			it->attempts++;
@@ -1301,37 +1400,40 @@ charge_queue(struct dom *d, const struct fact *fail)
 			prev = it;
 			continue;
 		}
-		if (prev != NULL) {
-			prev->next = next;
-		} else {
-			d->qhead = next;
-		}
-		if (d->qtail == it) {
-			d->qtail = prev;
-		}
+		FIFO_UNLINK(&d->q, prev, it, next);
 		d->nq--;
-		it->next = NULL;
 		complete_spent(it, fail);
 	}
 }
 
-/* see engine.h */
-void
-eng_on_sess_end(struct sess *s, struct item **left, unsigned n,
+/* 452 4.5.3 after some were accepted: smaller transactions */
+static void
+on_batch_cut(void *arg, unsigned n)
+{
+	struct dom	*d = arg;
+
+	if (d->batch > 1) {
+		d->batch = (uint16_t)n;
+	}
+}
+
+/* items a session could not answer: asked again, or their result */
+static void
+on_unanswered(void *arg, void *const *left, unsigned n,
     const struct fact *fail)
 {
-	struct dom	*d = sess_dom(s);
+	struct dom	*d = arg;
 	unsigned	 i;
 	enum reason	 r = (enum reason)fail->reason;
 
 	if (r == R_RATE_LIMITED && d->limit > 1) {
-		d->limit = 1;
+		d->limit = 1;	/* lowered after a 421 or a rate limit */
 	}
 	if (r == R_RATE_LIMITED && !stopping && !fail->charged) {
 		charge_queue(d, fail);
 	}
 	for (i = n; i-- > 0;) {
-		struct item *it = left[i];
+		struct item *it = (struct item *)left[i];
 
 		if (ask_again(it, fail)) {
 			/* put back: the next session (governor permitting) */
@@ -1350,6 +1452,24 @@ eng_on_sess_end(struct sess *s, struct item **left, unsigned n,
 	kick_ready();
 }
 
+/* the session's end: the entry is free to go once nothing refers to it */
+static void
+on_closed(void *arg, struct sess *s, void *const *left, unsigned n,
+    const struct fact *fail, const struct hello *h)
+{
+	struct dom	*d = arg;
+
+	(void)h;
+	on_linger(d, s, 0);
+	dom_active(d, -1);
+	on_unanswered(d, left, n, fail);
+}
+
+static const struct sess_ops sess_cbs = {
+	on_take, on_queued, on_may_linger, on_linger, on_attempt, on_rcpt,
+	on_catchall, on_batch_cut, on_unanswered, on_closed
+};
+
 /* ---- admission, output, the run ---- */
 
 static struct item *
@@ -1364,7 +1484,7 @@ item_new(uint64_t seq, const struct input_line *l, const struct addr *a)
 		it = &items[items_hw++];
 	}
 	items_used++;
-	memset(it, 0, offsetof(struct item, local));
+	memset(it, 0, sizeof(*it));
 	it->seq = seq;
 	it->line = l->lineno;
 	it->t0 = loop_now();
@@ -1469,36 +1589,52 @@ admit(void)
 	return n;
 }
 
+/* see engine.h */
+int
+eng_drain(struct ring *rg, struct out *o, int *worst_v, int wait)
+{
+	const struct result	*res;
+	int			 n = 0;
+
+	while ((res = ring_peek(rg)) != NULL) {
+		if (!out_room(o)) {
+			if (!wait && !o->is_reg) {
+				break;		/* a pipe: POLLOUT says when */
+			}
+			if (out_flush(o, 1) != 0) {
+				return -1;
+			}
+		}
+		out_result(o, res);
+		if (res->verdict > *worst_v) {
+			*worst_v = res->verdict;
+		}
+		prog_result(res);
+		if (!wait) {
+			/* --cache-file keeps probed answers only */
+			feed_learn(res);
+		}
+		ring_pop(rg);
+		n++;
+	}
+	if ((wait || o->is_reg) && out_pending(o) > 0 &&
+	    out_flush(o, 1) != 0) {
+		return -1;
+	}
+	return n;
+}
+
 /* move finished results to the writer; returns how many */
 static unsigned
 pump(void)
 {
-	const struct result	*res;
-	unsigned		 n = 0;
+	int	 n = eng_drain(ring, out, &worst, 0);
 
-	while ((res = ring_peek(ring)) != NULL) {
-		if (!out_room(out)) {
-			if (!out->is_reg) {
-				break;
-			}
-			if (out_flush(out, 1) != 0) {
-				write_failed = 1;
-				return n;
-			}
-		}
-		out_result(out, res);
-		if (res->verdict > worst) {
-			worst = res->verdict;
-		}
-		prog_result(res);
-		feed_learn(res);
-		ring_pop(ring);
-		n++;
-	}
-	if (out->is_reg && out_pending(out) > 0 && out_flush(out, 1) != 0) {
+	if (n < 0) {
 		write_failed = 1;
+		return 0;
 	}
-	return n;
+	return (unsigned)n;
 }
 
 static void
@@ -1544,8 +1680,8 @@ abort_all(const struct fact *f)
 			mx_cancel(&d->mx);
 			d->state = DOM_FREE;
 		}
-		it = d->qhead;
-		d->qhead = d->qtail = NULL;
+		it = d->q.head;
+		d->q.head = d->q.tail = NULL;
 		d->nq = 0;
 		for (; it != NULL; it = next) {
 			next = it->next;
@@ -1827,6 +1963,34 @@ helo_init(void)
 	}
 }
 
+/* the sessions' pool and settings (sess.h) */
+static int
+sessions_init(const struct config *c)
+{
+	struct sess_conf	 sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.helo = helo_name;	/* filled by helo_init(), before any session */
+	sc.from = c->from;
+	sc.port = (uint16_t)c->port;
+	sc.tls = (uint8_t)c->tls;
+	sc.verbose = (uint8_t)(c->verbose > 255 ? 255 : c->verbose);
+	sc.probes = c->mode == MODE_AUDIT || c->mode == MODE_SELFCHECK;
+	sc.connect_ms = c->connect_ms;
+	sc.banner_ms = c->banner_ms;
+	sc.reply_ms = c->reply_ms;
+	sc.address_ms = c->address_ms;
+	sc.rejects_per_session = c->rejects_per_session;
+	sc.tx_per_session = c->tx_per_session;
+	sc.bind = source_bind;
+	sc.may_connect = host_may_connect;
+	sc.back_off = host_back_off;
+	sc.host_ok = host_ok;
+	sc.rcpt_quota = host_quota;
+	sc.rcpts_sent = host_sent;
+	return sess_init(c->mode != MODE_MX ? c->concurrency : 0, &sc);
+}
+
 /* see engine.h */
 void
 eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
@@ -1860,7 +2024,7 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	ntimers = c->concurrency + 3 * ndoms + 16 + extra_io;
 	if (items == NULL || texts == NULL || doms == NULL || htab == NULL ||
 	    loop_init(nio, ntimers) != 0 ||
-	    sess_init(c->mode != MODE_MX ? c->concurrency : 0) != 0) {
+	    sessions_init(c) != 0) {
 		die(EXIT_INTERNAL, "out of memory for the pools", NULL);
 	}
 	if (loop_signals() != 0 || mx_init(c, err, sizeof(err)) != 0 ||

@@ -42,28 +42,6 @@
 #include "tls.h"
 #endif
 
-/* write out every result the ring has ready; block only if told to */
-static int
-drain(struct ring *ring, struct out *out, int *worst, int block)
-{
-	const struct result	*res;
-
-	while ((res = ring_peek(ring)) != NULL) {
-		if (!out_room(out)) {
-			if (out_flush(out, 1) != 0) {
-				return -1;
-			}
-		}
-		out_result(out, res);
-		if (res->verdict > *worst) {
-			*worst = res->verdict;
-		}
-		prog_result(res);
-		ring_pop(ring);
-	}
-	return block ? out_flush(out, 1) : 0;
-}
-
 static int
 is_regular(int fd)
 {
@@ -109,7 +87,7 @@ run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
 			return -1;
 		}
 		if ((!ring_room(ring) || ring_full(ring)) &&
-		    drain(ring, out, worst, 0) != 0) {
+		    eng_drain(ring, out, worst, 1) < 0) {
 			return -1;
 		}
 		res = ring_claim(ring, ring_admit(ring));
@@ -386,7 +364,7 @@ main(int argc, char **argv)
 	feed_init(&cfg, &in, in.fd < 0 || is_regular(in.fd));
 	prog_init(&cfg, feed_total(), 0);
 	failed = run_syntax(&cfg, &in, &ring, &out, &worst) != 0;
-	if (drain(&ring, &out, &worst, 1) != 0) {
+	if (eng_drain(&ring, &out, &worst, 1) < 0) {
 		msg("writing results: ", strerror(out.err), NULL);
 		failed = 1;
 	}

@@ -23,6 +23,7 @@
 #include <udns.h>
 
 #include "engine.h"
+#include "loop.h"
 #include "proxy.h"
 #include "selfcheck.h"
 #include "sess.h"
@@ -76,7 +77,9 @@ struct finding {
 };
 
 struct schost {
-	struct dom	 d;		/* what sess.c sees: one address */
+	/* what its session is given: the host's name, one address */
+	char		 name[ADDR_DOMAIN_MAX + 1];
+	struct mx_res	 mx;
 	char		 ip[48];
 	int64_t		 t0;
 	uint8_t		 waiting;	/* for a free session */
@@ -103,6 +106,7 @@ static struct {
 } sc;
 
 static void	phase_next(void);
+static const struct sess_ops probe_ops;
 
 /* a finding from the NULL-terminated list of parts */
 static void
@@ -207,7 +211,7 @@ host_start(struct schost *h)
 	}
 	h->waiting = 0;
 	h->t0 = loop_now();
-	sess_start(s, &h->d, NULL, 0, 0, NULL);
+	sess_start(s, h->name, &h->mx, NULL, 0, NULL, &probe_ops, h);
 }
 
 static void
@@ -244,11 +248,11 @@ on_mx(void *arg, struct mx_res *res)
 			break;
 		}
 		h = &sc.host[sc.nhost++];
-		m = &h->d.mx;
+		m = &h->mx;
 		mx_host_name(res, hi, name, sizeof(name));
 		nl = strlen(name);
 		memset(h, 0, sizeof(*h));
-		str_copy(h->d.name, sizeof(h->d.name), name, nl);
+		str_copy(h->name, sizeof(h->name), name, nl);
 		m->nhost = 1;
 		m->host[0].name_len = (uint8_t)(nl < MX_NAMES_MAX ? nl :
 		    MX_NAMES_MAX);
@@ -299,16 +303,20 @@ echoed(const char *t, uint8_t *fam, uint8_t *a)
 	return 0;
 }
 
+/* sess.h: the probe session of host arg ended; hl is what it saw */
 static void
-on_hello(struct dom *d, const struct hello *hl, const struct fact *fail)
+on_closed(void *arg, struct sess *s, void *const *tags, unsigned n,
+    const struct fact *fail, const struct hello *hl)
 {
-	struct schost	*h = (struct schost *)(void *)((char *)d -
-			    offsetof(struct schost, d));
+	struct schost	*h = arg;
 	char		 ms[24];
 	const char	*via = proxy_count() > 0 ? " (through the proxy)" : "";
 	struct buf	 b;
 	int64_t		 t = loop_now() - h->t0;
 
+	(void)s;
+	(void)tags;
+	(void)n;
 	buf_init(&b, ms, sizeof(ms) - 1);
 	buf_addu(&b, (uint64_t)(t > 0 ? t : 0));
 	buf_adds(&b, " ms");
@@ -319,18 +327,18 @@ on_hello(struct dom *d, const struct hello *hl, const struct fact *fail)
 
 		if (fail->reason == R_TIMEOUT && fail->stage == STAGE_CONNECT) {
 			sc.hosts_blocked++;
-			add(SC_PORT25, ST_FAIL, d->name, " ", h->ip, ": blocked, "
+			add(SC_PORT25, ST_FAIL, h->name, " ", h->ip, ": blocked, "
 			    "no answer to the connection in ", ms, via, " (a "
 			    "firewall drops port 25?)", (char *)NULL);
 		} else if (fail->reason == R_CONNECT_FAILED) {
-			add(SC_PORT25, ST_FAIL, d->name, " ", h->ip, ": refused "
+			add(SC_PORT25, ST_FAIL, h->name, " ", h->ip, ": refused "
 			    "in ", ms, via, ": ", what, (char *)NULL);
 		} else if (fail->reason == R_TIMEOUT) {
-			add(SC_PORT25, ST_FAIL, d->name, " ", h->ip, ": connected "
+			add(SC_PORT25, ST_FAIL, h->name, " ", h->ip, ": connected "
 			    "but silent, no banner in ", ms, via, " (port 25 "
 			    "intercepted?)", (char *)NULL);
 		} else {
-			add(SC_PORT25, ST_FAIL, d->name, " ", h->ip, ": ",
+			add(SC_PORT25, ST_FAIL, h->name, " ", h->ip, ": ",
 			    reason_token((enum reason)fail->reason), " in ", ms,
 			    via, ": ", what, (char *)NULL);
 		}
@@ -348,17 +356,22 @@ on_hello(struct dom *d, const struct hello *hl, const struct fact *fail)
 		buf_init(&tb, t2, sizeof(t2) - 1);
 		buf_addu(&tb, (uint64_t)(t > 0 ? t : 0));
 		buf_adds(&tb, " ms");
-		add(SC_PORT25, t > SC_SLOW_MS ? ST_WARN : ST_OK, d->name, " ",
+		add(SC_PORT25, t > SC_SLOW_MS ? ST_WARN : ST_OK, h->name, " ",
 		    h->ip, ": banner ", ms, t > SC_SLOW_MS ? ", slow: " :
 		    " in ", buf_nul(&tb), via, (char *)NULL);
 	}
 	if (sc.wfam == 0 && echoed(hl->ehlo, &sc.wfam, sc.wa)) {
 		ip_text(sc.wfam, sc.wa, sc.wip, sizeof(sc.wip));
-		add(SC_ADDRESS, ST_OK, sc.wip, " (as ", d->name, " saw it in "
+		add(SC_ADDRESS, ST_OK, sc.wip, " (as ", h->name, " saw it in "
 		    "its EHLO reply)", (char *)NULL);
 	}
 	done1();
 }
+
+/* a probe session reports only its end */
+static const struct sess_ops probe_ops = {
+	.closed = on_closed
+};
 
 /* ---- phase 2: what the world sees of this address ---- */
 
@@ -671,7 +684,6 @@ selfcheck_run(const struct config *c)
 	sc.cfg = c;
 	sc.fcr = sc.helo_ok = -1;
 	eng_setup(c, 0, NULL);
-	eng_set_hello(on_hello);
 	sc.ctx = mx_dns();
 	for (k = 0; k < c->nargs; k++) {
 		buf_init(&b, tmp, sizeof(tmp) - 1);

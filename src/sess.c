@@ -1,20 +1,28 @@
 /*
  * sess.c - the SMTP session state machine; see sess.h.
  *
- * Rules this file keeps (STYLE.md section 3):
+ * Rules this file keeps (docs/hacking.md, "The session state table"):
  *  - one enum of states and one info table indexed by it, giving each
- *    state its name and its deadline budget;
+ *    state its name, its deadline budget, its stage and where a failure
+ *    in it leads;
  *  - sess_enter() is the only code that assigns s->state; it sets the
  *    absolute deadline (never pushed back by a dripping server) and
- *    performs the entry action;
+ *    performs the entry action.  Only the loop's entry points (on_io,
+ *    on_deadline, sess_start, sess_wake, sess_quit_idle, sess_abort_all)
+ *    call it: handlers return the next state;
  *  - every decision on a reply sits in sess_on_reply();
  *  - every command waiting for a reply is in a small FIFO (pend[]): each
  *    complete reply pops one, and a reply with nothing pending is a
  *    protocol error (RFC 2920 3.1: replies come in command order);
  *  - commands are built only from parsed addresses, and cmd_add()
  *    refuses CR, LF and NUL again;
- *  - teardown is deferred: a session marks itself done and the result
- *    reaches the engine once, from sess_finish().
+ *  - teardown is deferred: a handler only returns SESS_DONE; the entry
+ *    point that called it closes the connection, and once every handler
+ *    has returned settle() reports `closed` and frees the slot, so the
+ *    starter can never reuse a slot whose handler is still on the stack
+ *    (an entry point may not be re-entered for the same slot: asserted);
+ *  - the session is a leaf: it reports through its ops table only and
+ *    never sees its starter's structures (sess.h).
  * RFC 5321 4.5.3.1.4: a command line is at most 512 octets.
  */
 #include <errno.h>
@@ -28,11 +36,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "features.h"
+#include "fifo.h"
+#include "loop.h"
 #include "proxy.h"
 #include "sess.h"
 #include "socks.h"
+#include "timing.h"
 #include "util.h"
+#include "verdict.h"
 
 #if MXP_TLS
 #include "tls.h"
@@ -64,30 +77,66 @@ enum sess_state {
 enum tmo { TMO_NONE, TMO_CONNECT, TMO_BANNER, TMO_REPLY, TMO_LINGER,
 	TMO_QUIT, TMO_ATTEMPT };
 
+/*
+ * Each state's name (traces), the timeout that bounds it, the stage a
+ * failure in it is reported at, where a failure in it leads (the next
+ * address while the connection is being set up: a refusal, a timeout, a
+ * lost connection before any transaction; else the end), and the states
+ * it may enter (sess_enter() counts any other move as a bad edge, which
+ * the unit tests check never happens).
+ */
+#define TO(x)	(1u << SESS_##x)
 static const struct {
 	const char	*name;
 	enum tmo	 budget;
 	enum smtp_stage	 stage;
+	enum sess_state	 fail;
+	uint32_t	 to;
 } sess_info[SESS__COUNT] = {
-	[SESS_IDLE]	= { "idle",	TMO_NONE,	STAGE_CONNECT },
-	[SESS_CONNECT]	= { "connect",	TMO_CONNECT,	STAGE_CONNECT },
+	[SESS_IDLE] = { "idle", TMO_NONE, STAGE_CONNECT,
+	    SESS_DONE, TO(CONNECT) },
+	[SESS_CONNECT] = { "connect", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(SOCKS_HELLO) | TO(BANNER) | TO(CONNECT) |
+	    TO(DONE) },
 	/* each proxy step has its own --connect-timeout */
-	[SESS_SOCKS_HELLO] = { "socks-hello", TMO_CONNECT, STAGE_CONNECT },
-	[SESS_SOCKS_AUTH] = { "socks-auth", TMO_CONNECT,	STAGE_CONNECT },
-	[SESS_SOCKS_CONNECT] = { "socks-connect", TMO_CONNECT, STAGE_CONNECT },
-	[SESS_BANNER]	= { "banner",	TMO_BANNER,	STAGE_BANNER },
-	[SESS_EHLO]	= { "ehlo",	TMO_REPLY,	STAGE_EHLO },
-	[SESS_HELO]	= { "helo",	TMO_REPLY,	STAGE_HELO },
-	[SESS_STARTTLS]	= { "starttls",	TMO_REPLY,	STAGE_STARTTLS },
-	[SESS_TLS_WAIT]	= { "tls-wait",	TMO_ATTEMPT,	STAGE_STARTTLS },
-	[SESS_TLS]	= { "tls",	TMO_REPLY,	STAGE_STARTTLS },
-	[SESS_MAIL]	= { "mail",	TMO_REPLY,	STAGE_MAIL },
-	[SESS_RCPT]	= { "rcpt",	TMO_REPLY,	STAGE_RCPT },
-	[SESS_RSET]	= { "rset",	TMO_REPLY,	STAGE_RSET },
-	[SESS_LINGER]	= { "linger",	TMO_LINGER,	STAGE_RSET },
-	[SESS_QUIT]	= { "quit",	TMO_QUIT,	STAGE_QUIT },
-	[SESS_DONE]	= { "done",	TMO_NONE,	STAGE_QUIT },
+	[SESS_SOCKS_HELLO] = { "socks-hello", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(SOCKS_AUTH) | TO(SOCKS_CONNECT) | TO(CONNECT) |
+	    TO(DONE) },
+	[SESS_SOCKS_AUTH] = { "socks-auth", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(SOCKS_CONNECT) | TO(CONNECT) | TO(DONE) },
+	[SESS_SOCKS_CONNECT] = { "socks-connect", TMO_CONNECT, STAGE_CONNECT,
+	    SESS_CONNECT, TO(BANNER) | TO(CONNECT) | TO(DONE) },
+	[SESS_BANNER] = { "banner", TMO_BANNER, STAGE_BANNER,
+	    SESS_CONNECT, TO(EHLO) | TO(CONNECT) | TO(DONE) },
+	[SESS_EHLO] = { "ehlo", TMO_REPLY, STAGE_EHLO,
+	    SESS_CONNECT, TO(STARTTLS) | TO(MAIL) | TO(HELO) | TO(CONNECT) |
+	    TO(DONE) },
+	[SESS_HELO] = { "helo", TMO_REPLY, STAGE_HELO,
+	    SESS_CONNECT, TO(MAIL) | TO(QUIT) | TO(CONNECT) | TO(DONE) },
+	[SESS_STARTTLS] = { "starttls", TMO_REPLY, STAGE_STARTTLS,
+	    SESS_CONNECT, TO(TLS_WAIT) | TO(TLS) | TO(MAIL) | TO(CONNECT) |
+	    TO(DONE) },
+	[SESS_TLS_WAIT] = { "tls-wait", TMO_ATTEMPT, STAGE_STARTTLS,
+	    SESS_CONNECT, TO(STARTTLS) | TO(CONNECT) | TO(DONE) },
+	[SESS_TLS] = { "tls", TMO_REPLY, STAGE_STARTTLS,
+	    SESS_CONNECT, TO(EHLO) | TO(MAIL) | TO(CONNECT) | TO(DONE) },
+	[SESS_MAIL] = { "mail", TMO_REPLY, STAGE_MAIL,
+	    SESS_DONE, TO(RCPT) | TO(MAIL) | TO(RSET) | TO(LINGER) | TO(QUIT) |
+	    TO(DONE) },
+	[SESS_RCPT] = { "rcpt", TMO_REPLY, STAGE_RCPT,
+	    SESS_DONE, TO(RCPT) | TO(MAIL) | TO(RSET) | TO(LINGER) | TO(QUIT) |
+	    TO(DONE) },
+	[SESS_RSET] = { "rset", TMO_REPLY, STAGE_RSET,
+	    SESS_DONE, TO(MAIL) | TO(QUIT) | TO(DONE) },
+	[SESS_LINGER] = { "linger", TMO_LINGER, STAGE_RSET,
+	    SESS_DONE, TO(MAIL) | TO(RSET) | TO(LINGER) | TO(QUIT) |
+	    TO(DONE) },
+	[SESS_QUIT] = { "quit", TMO_QUIT, STAGE_QUIT,
+	    SESS_DONE, TO(DONE) },
+	[SESS_DONE] = { "done", TMO_NONE, STAGE_QUIT,
+	    SESS_DONE, 0 },
 };
+#undef TO
 
 /* commands waiting for their reply */
 enum cmd { C_BANNER, C_EHLO, C_HELO, C_STARTTLS, C_RSET, C_MAIL, C_RCPT,
@@ -97,15 +146,6 @@ static const char *const cmd_name[] = { "banner", "ehlo", "helo",
 	"starttls", "rset", "mail", "rcpt", "rcpt", "quit" };
 #define PEND_MAX	(RCPT_MAX + 4)
 
-#define QUIT_MS		5000	/* how long to wait for 221 */
-/*
- * After a transaction, an open connection waits this long for more
- * addresses of its domain before QUIT: input that interleaves domains
- * then costs one connection per domain, not one per wave of input.
- * (Postfix keeps idle connections 2 s: smtp_connection_cache_time_limit.)
- */
-#define LINGER_MS	1000
-
 struct sess {
 	enum sess_state	 state;
 	int		 fd;
@@ -113,7 +153,12 @@ struct sess {
 	struct timer	 timer;
 	int64_t		 deadline;	/* of the current state */
 	int64_t		 budget_end;	/* the whole attempt's budget */
-	struct dom	*dom;
+	/* from the starter, unchanged until closed (sess.h) */
+	const char	*name;		/* the domain */
+	const struct mx_res *mx;
+	const struct sess_ops *ops;
+	void		*arg;
+	int		 busy;		/* inside an entry point */
 	int		 ai;		/* current address index, -1 */
 	unsigned	 caps;
 	int		 ehlo_ok;	/* EHLO (not HELO) accepted */
@@ -139,12 +184,12 @@ struct sess {
 	int		 tls_queued;
 	int		 used;
 	/* the batch of this transaction */
-	struct item	*rcpt[RCPT_MAX];
+	struct sess_rcpt rcpt[RCPT_MAX];
 	unsigned	 nrcpt;
 	unsigned	 next_rcpt;	/* without PIPELINING: next to send */
 	uint8_t		 answered[RCPT_MAX];
 	int		 ca;		/* the catch-all probe is in the batch */
-	char		 ca_local[24];
+	char		 ca_local[SESS_CA_LOCAL_MAX + 1];
 	/* commands awaiting replies */
 	uint8_t		 pend[PEND_MAX];
 	uint8_t		 pend_arg[PEND_MAX];
@@ -160,16 +205,11 @@ struct sess {
 #if MXP_TLS
 	struct tls	*tls;
 #endif
-	/*
-	 * Bumped by every new connection, start and end of the slot: a
-	 * handler holding bytes of one connection stops feeding them as
-	 * soon as the slot has moved on (the next address, or a new
-	 * session started in the same slot from the engine's callbacks).
-	 * Not cleared by sess_start().
-	 */
-	uint32_t	 epoch;
-	/* audit only (else NULL): what a probe session saw; not cleared */
-	struct hello	*hello;
+	/* the slot's own, set by sess_get(): what sess_start() keeps */
+	struct sess_slot {
+		/* probes only (else NULL): what a probe session saw */
+		struct hello	*hello;
+	} slot;
 	/*
 	 * --proxy: the proxy of this connection (-1: direct), the SOCKS
 	 * reply read so far, what the proxy says it connected from, and a
@@ -190,10 +230,12 @@ struct sess {
  * untouched (not resident) until the concurrency reaches it.
  */
 static struct sess	*pool;
-static struct hello	*hellos;	/* audit: one per slot */
+static struct hello	*hellos;	/* probes: one per slot */
+static struct sess_conf	 conf;
 static size_t		 npool, nhw;
 static unsigned		 nactive;
 static uint64_t		 nwrites;	/* command writes sent whole */
+static unsigned		 nbad_edges;	/* moves not in sess_info[].to */
 
 static void	sess_enter(struct sess *s, enum sess_state next);
 #if MXP_TLS
@@ -201,27 +243,51 @@ static int	tls_begin(struct sess *s);
 static enum sess_state tls_fallback(struct sess *s, enum reason why,
 		    const char *detail);
 #endif
-static void	sess_on_reply(struct sess *s, const struct reply *r);
-static void	sess_finish(struct sess *s);
+static enum sess_state sess_on_reply(struct sess *s, const struct reply *r);
+
+/* what a handler returns when the state stays (IDLE is never entered) */
+#define STAY	SESS_IDLE
 
 /* see sess.h */
-const char *
-sess_state_name(unsigned state)
+unsigned
+sess_states(void)
 {
-	return state < SESS__COUNT ? sess_info[state].name : NULL;
+	return SESS__COUNT;
 }
 
 /* see sess.h */
 int
-sess_init(size_t n)
+sess_state_row(unsigned state, struct sess_row *row)
 {
+	if (state >= SESS__COUNT) {
+		return -1;
+	}
+	row->name = sess_info[state].name;
+	row->budget = (int)sess_info[state].budget;
+	row->stage = (int)sess_info[state].stage;
+	row->fail_next = (int)sess_info[state].fail;
+	row->to = sess_info[state].to;
+	return 0;
+}
+
+/* see sess.h */
+unsigned
+sess_bad_edges(void)
+{
+	return nbad_edges;
+}
+
+/* see sess.h */
+int
+sess_init(size_t n, const struct sess_conf *c)
+{
+	conf = *c;
+	nhw = 0;
 	pool = calloc(n, sizeof(*pool));
 	if (pool == NULL) {
 		return -1;
 	}
-	if ((eng_cfg()->mode == MODE_AUDIT ||
-	    eng_cfg()->mode == MODE_SELFCHECK) &&
-	    (hellos = calloc(n, sizeof(*hellos))) == NULL) {
+	if (conf.probes && (hellos = calloc(n, sizeof(*hellos))) == NULL) {
 		return -1;
 	}
 	npool = n;
@@ -245,16 +311,9 @@ sess_get(void)
 	pool[nhw].fd = -1;
 	pool[nhw].ioh = -1;
 	if (hellos != NULL) {
-		pool[nhw].hello = &hellos[nhw];
+		pool[nhw].slot.hello = &hellos[nhw];
 	}
 	return &pool[nhw++];
-}
-
-/* see sess.h */
-struct dom *
-sess_dom(const struct sess *s)
-{
-	return s->dom;
 }
 
 /* see sess.h */
@@ -267,8 +326,8 @@ sess_active(void)
 static void
 trace(const struct sess *s, const char *what, const char *more)
 {
-	if (eng_cfg()->verbose >= 2) {
-		msg(s->dom->name, ": ", what, more != NULL ? " " : "",
+	if (conf.verbose >= 2) {
+		msg(s->name, ": ", what, more != NULL ? " " : "",
 		    more != NULL ? more : "", NULL);
 	}
 }
@@ -338,56 +397,45 @@ fail_clear(struct sess *s)
  * cannot overtake; the waiter is woken through its own timer (set to
  * now), not from inside the releasing session's call chain.
  */
-static struct sess	*tls_wait_head, *tls_wait_tail;
+static FIFO(struct sess)	 tls_wait;
 
 /* does any session wait for a TLS context? */
 static int
 tls_waiting(void)
 {
-	return tls_wait_head != NULL;
+	return !FIFO_EMPTY(&tls_wait);
 }
 
 static void
 tls_wait_add(struct sess *s)
 {
 	MXP_ASSERT(!s->tls_queued && s->tls == NULL);
-	s->tls_next = NULL;
-	if (tls_wait_tail != NULL) {
-		tls_wait_tail->tls_next = s;
-	} else {
-		tls_wait_head = s;
-	}
-	tls_wait_tail = s;
+	FIFO_PUSH(&tls_wait, s, tls_next);
 	s->tls_queued = 1;
 }
 
 static void
 tls_wait_del(struct sess *s)
 {
-	struct sess	**pp, *prev = NULL;
+	struct sess	*p, *prev = NULL;
 
 	if (!s->tls_queued) {
 		return;
 	}
-	for (pp = &tls_wait_head; *pp != NULL; pp = &(*pp)->tls_next) {
-		if (*pp == s) {
-			*pp = s->tls_next;
-			if (tls_wait_tail == s) {
-				tls_wait_tail = prev;
-			}
+	for (p = tls_wait.head; p != NULL; prev = p, p = p->tls_next) {
+		if (p == s) {
+			FIFO_UNLINK(&tls_wait, prev, s, tls_next);
 			break;
 		}
-		prev = *pp;
 	}
 	s->tls_queued = 0;
-	s->tls_next = NULL;
 }
 
 /* s is done with TLS: its context goes to the first waiter, if any */
 static void
 tls_release(struct sess *s)
 {
-	struct sess	*w = tls_wait_head;
+	struct sess	*w = tls_wait.head;
 
 	tls_wait_del(s);
 	if (s->tls == NULL) {
@@ -527,10 +575,38 @@ cmd_add(struct sess *s, enum cmd kind, unsigned arg, ...)
 	return 0;
 }
 
+/*
+ * The transaction's command formats, shared by the builder and by what
+ * sess_cmd_len() and sess_head_len() tell the scheduler: a batch is cut
+ * to what the write buffer holds, so the estimate is exact.
+ */
+#define F_RSET		"RSET"
+#define F_MAIL		"MAIL FROM:<"
+#define F_MAIL_END	">"
+#define F_UTF8		" SMTPUTF8"
+#define F_RCPT		"RCPT TO:<"
+#define F_RCPT_END	">"
+
+/* see sess.h */
+size_t
+sess_cmd_len(size_t local_len, size_t domain_len)
+{
+	return LIT_LEN(F_RCPT) + local_len + 1 + domain_len +
+	    LIT_LEN(F_RCPT_END) + 2;
+}
+
+/* see sess.h */
+size_t
+sess_head_len(size_t from_len)
+{
+	return LIT_LEN(F_RSET) + 2 + LIT_LEN(F_MAIL) + from_len +
+	    LIT_LEN(F_MAIL_END) + LIT_LEN(F_UTF8) + 2;
+}
+
 static void
 set_deadline(struct sess *s)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 	int64_t			 ms = 0;
 
 	switch (sess_info[s->state].budget) {
@@ -565,7 +641,6 @@ set_deadline(struct sess *s)
 }
 
 static void on_io(void *arg, int revents);
-static void next_address(struct sess *s);
 
 /*
  * --proxy: the proxy this connection goes through (s->px); the pinned
@@ -580,7 +655,7 @@ px_route(struct sess *s)
 
 	char		 d[RES_DETAIL_MAX + 1];
 
-	s->px = proxy_pick(s->dom->name, loop_now(), &pinned);
+	s->px = proxy_pick(s->name, loop_now(), &pinned);
 	if (s->px < 0) {
 		buf_init(&b, d, sizeof(d) - 1);
 		if (s->px_why[0] != '\0') {
@@ -626,33 +701,33 @@ px_fail(struct sess *s, const char *what)
 	buf_adds(&b, " failed: ");
 	buf_adds(&b, what);
 	buf_nul(&b);
-	if (eng_cfg()->verbose) {
-		msg(s->dom->name, ": ", s->px_why, NULL);
+	if (conf.verbose) {
+		msg(s->name, ": ", s->px_why, NULL);
 	}
 	if (++s->px_moves <= PROXY_MAX) {
 		s->ai--;	/* the same mail host, through the next proxy */
 	}
 }
 
-static void
+/* the proxy failed: the same host through the next proxy, or the next */
+static enum sess_state
 px_trouble(struct sess *s, const char *what)
 {
 	px_fail(s, what);
-	next_address(s);
+	return SESS_CONNECT;
 }
 
 /* start connecting to the next usable address; 0, or -1 if none left */
 static int
 connect_next(struct sess *s)
 {
-	const struct mx_res	*mx = &s->dom->mx;
-	const struct config	*c = eng_cfg();
+	const struct mx_res	*mx = s->mx;
+	const struct sess_conf	*c = &conf;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
 	int			 fd, held = 0;
 
 	close_fd(s);
-	s->epoch++;
 	s->closing = 0;
 	s->caps = 0;
 	s->ehlo_ok = 0;
@@ -660,7 +735,7 @@ connect_next(struct sess *s)
 	for (s->ai++; s->ai < mx->naddr; s->ai++) {
 		const struct mx_addr *a = &mx->addr[s->ai];
 
-		if (!eng_may_connect(a, s->nrcpt + (unsigned)s->ca)) {
+		if (!conf.may_connect(a, s->nrcpt + (unsigned)s->ca)) {
 			/*
 			 * The session's failure only if no address is left:
 			 * a refusal here must not stick to the next address's
@@ -677,9 +752,7 @@ connect_next(struct sess *s)
 			unsigned i;
 
 			for (i = 0; i < s->nrcpt; i++) {
-				if (s->rcpt[i]->attempts < UINT8_MAX) {
-					s->rcpt[i]->attempts++;
-				}
+				s->ops->attempt(s->arg, s->rcpt[i].tag);
 			}
 		}
 		memset(&ss, 0, sizeof(ss));
@@ -721,7 +794,8 @@ connect_next(struct sess *s)
 		if (!s->tls_tried) {
 			s->tls_note[0] = '\0';
 		}
-		if (eng_bind(fd, ss.ss_family == AF_INET ? 4 : 6) != 0) {
+		if (conf.bind != NULL &&
+		    conf.bind(fd, ss.ss_family == AF_INET ? 4 : 6) != 0) {
 			fail_set(s, R_CONNECT_FAILED, NULL, "cannot bind the "
 			    "--source address for this family");
 			close_fd(s);
@@ -756,26 +830,19 @@ connect_next(struct sess *s)
 	return -1;
 }
 
-/* give up on this address: the next one, or the end of the session */
-static void
-next_address(struct sess *s)
-{
-	sess_enter(s, SESS_CONNECT);
-}
-
 static void
 add_rcpt_cmd(struct sess *s, unsigned i)
 {
 	char		 path[ADDR_PATH_MAX + 1];
 	struct buf	 b;
-	const struct item *it = s->rcpt[i];
+	const struct sess_rcpt *it = &s->rcpt[i];
 
 	buf_init(&b, path, sizeof(path) - 1);
 	buf_add(&b, it->local, it->local_len);
 	buf_addc(&b, '@');
-	buf_adds(&b, s->dom->name);
+	buf_adds(&b, s->name);
 	buf_nul(&b);
-	if (b.trunc || cmd_add(s, C_RCPT, i, "RCPT TO:<", path, ">",
+	if (b.trunc || cmd_add(s, C_RCPT, i, F_RCPT, path, F_RCPT_END,
 	    (char *)NULL) != 0) {
 		struct fact f;
 
@@ -785,19 +852,17 @@ add_rcpt_cmd(struct sess *s, unsigned i)
 		STR_COPY_LIT(f.detail, sizeof(f.detail),
 		    "command refused by the builder");
 		s->answered[i] = 1;
-		eng_on_rcpt(s, s->rcpt[i], &f);
+		s->ops->rcpt(s->arg, s->rcpt[i].tag, &f);
 	}
 }
 
 static void
 add_ca_cmd(struct sess *s)
 {
-	if (cmd_add(s, C_CA, 0, "RCPT TO:<", s->ca_local, "@", s->dom->name,
-	    ">", (char *)NULL) != 0) {
+	if (cmd_add(s, C_CA, 0, F_RCPT, s->ca_local, "@", s->name,
+	    F_RCPT_END, (char *)NULL) != 0) {
 		s->ca = 0;
-		if (s->dom->ca_state == CA_PROBING) {
-			s->dom->ca_state = CA_NONE;
-		}
+		s->ops->catchall(s->arg, NULL);
 	}
 }
 
@@ -808,7 +873,7 @@ add_ca_cmd(struct sess *s)
 static int
 start_transaction(struct sess *s, int rset)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 	struct fact		 f;
 	unsigned		 i, nsend;
 	int			 utf8 = 0;
@@ -820,7 +885,7 @@ start_transaction(struct sess *s, int rset)
 	memset(s->answered, 0, sizeof(s->answered));
 	/* UTF-8 local parts need SMTPUTF8 (RFC 6531 3.4) */
 	for (i = 0; i < s->nrcpt; i++) {
-		if (!s->rcpt[i]->utf8) {
+		if (!s->rcpt[i].utf8) {
 			continue;
 		}
 		if (s->caps & CAP_SMTPUTF8) {
@@ -834,13 +899,13 @@ start_transaction(struct sess *s, int rset)
 		STR_COPY_LIT(f.detail, sizeof(f.detail), "UTF-8 local part, "
 		    "server does not offer SMTPUTF8");
 		s->answered[i] = 1;
-		eng_on_rcpt(s, s->rcpt[i], &f);
+		s->ops->rcpt(s->arg, s->rcpt[i].tag, &f);
 	}
 	if (rset) {
-		cmd_add(s, C_RSET, 0, "RSET", (char *)NULL);
+		cmd_add(s, C_RSET, 0, F_RSET, (char *)NULL);
 	}
-	if (cmd_add(s, C_MAIL, 0, "MAIL FROM:<", c->from, ">",
-	    utf8 ? " SMTPUTF8" : "", (char *)NULL) != 0) {
+	if (cmd_add(s, C_MAIL, 0, F_MAIL, c->from, F_MAIL_END,
+	    utf8 ? F_UTF8 : "", (char *)NULL) != 0) {
 		fail_set(s, R_INTERNAL, NULL, "MAIL FROM refused by the builder");
 		return -1;
 	}
@@ -848,7 +913,7 @@ start_transaction(struct sess *s, int rset)
 	for (i = 0, nsend = (unsigned)s->ca; i < s->nrcpt; i++) {
 		nsend += !s->answered[i];
 	}
-	eng_rcpts_sent(&s->dom->mx.addr[s->ai], nsend);
+	conf.rcpts_sent(&s->mx->addr[s->ai], nsend);
 	if (s->caps & CAP_PIPELINING) {
 		if (s->ca) {
 			add_ca_cmd(s);
@@ -888,12 +953,26 @@ next_rcpt(struct sess *s)
 	return 0;
 }
 
+/* the tags of the batch still without a reply, into left; how many */
+static unsigned
+unanswered(const struct sess *s, void **left)
+{
+	unsigned	 i, n = 0;
+
+	for (i = 0; i < s->nrcpt; i++) {
+		if (!s->answered[i]) {
+			left[n++] = s->rcpt[i].tag;
+		}
+	}
+	return n;
+}
+
 /* the next batch of the domain, or linger (may) or QUIT (nothing) */
 static enum sess_state
 take_more(struct sess *s, int may_linger)
 {
-	const struct config	*c = eng_cfg();
-	unsigned		 i, max = RCPT_MAX, want;
+	const struct sess_conf	*c = &conf;
+	unsigned		 max = RCPT_MAX, want;
 	int64_t			 when = 0;
 
 	s->pace_until = 0;
@@ -909,9 +988,9 @@ take_more(struct sess *s, int may_linger)
 		max = c->rejects_per_session - s->rejects;
 	}
 	want = max;
-	max = eng_rcpt_quota(&s->dom->mx.addr[s->ai], max, &when);
+	max = conf.rcpt_quota(&s->mx->addr[s->ai], max, &when);
 	if (max == 0 && want > 0 && s->ntx < c->tx_per_session &&
-	    !s->host_limited && s->dom->qhead != NULL) {
+	    !s->host_limited && s->ops->queued(s->arg)) {
 		/*
 		 * Only the host's RCPT pace says no: wait for it on this
 		 * connection (a timer) rather than open another one.
@@ -929,7 +1008,7 @@ take_more(struct sess *s, int may_linger)
 		memset(s->answered, 0, sizeof(s->answered));
 		return SESS_QUIT;
 	}
-	s->nrcpt = eng_take_batch(s->dom, s->rcpt, max, sizeof(s->tx),
+	s->nrcpt = s->ops->take(s->arg, s->rcpt, max, sizeof(s->tx),
 	    &s->ca, s->ca_local, sizeof(s->ca_local));
 	/* a new batch: no reply yet (the RSET before it may be cut short) */
 	memset(s->answered, 0, sizeof(s->answered));
@@ -938,17 +1017,12 @@ take_more(struct sess *s, int may_linger)
 		 * A TLS session lingers only while nobody waits for its
 		 * context: a waiting handshake matters more than reuse.
 		 */
-		return may_linger && eng_may_linger(s->dom) &&
+		return may_linger && s->ops->may_linger(s->arg) &&
 		    !(s->tls_on && tls_waiting()) ? SESS_LINGER :
 		    SESS_QUIT;
 	}
-	for (i = 0; i < s->nrcpt; i++) {
-		if (s->rcpt[i]->attempts < UINT8_MAX) {
-			s->rcpt[i]->attempts++;
-		}
-	}
 	/* --timeout is per attempt at an address: a new batch, a new budget */
-	s->budget_end = loop_now() + eng_cfg()->address_ms;
+	s->budget_end = loop_now() + conf.address_ms;
 	s->rset = 1;
 	return (s->caps & CAP_PIPELINING) ? SESS_MAIL : SESS_RSET;
 }
@@ -961,25 +1035,21 @@ take_more(struct sess *s, int may_linger)
 static enum sess_state
 end_transaction(struct sess *s)
 {
-	unsigned	 i, n;
-	struct item	*left[RCPT_MAX];
+	unsigned	 n;
+	void		*left[RCPT_MAX];
 
 	/* items with no reply (MAIL refused, or put back by 452 4.5.3) */
-	for (i = 0, n = 0; i < s->nrcpt; i++) {
-		if (!s->answered[i]) {
-			left[n++] = s->rcpt[i];
-		}
-	}
+	n = unanswered(s, left);
 	s->nrcpt = 0;
-	if (s->ca && s->dom->ca_state == CA_PROBING) {
+	if (s->ca) {
 		/* the probe got no reply (MAIL refused, 421): a later batch */
-		s->dom->ca_state = CA_NONE;
+		s->ops->catchall(s->arg, NULL);
 	}
 	s->ca = 0;
 	if (n > 0) {
-		eng_on_sess_end(s, left, n, s->fail.reason != R_NONE ?
+		s->ops->unanswered(s->arg, left, n, s->fail.reason != R_NONE ?
 		    &s->fail : &s->again);
-		/* sess_finish reports s->fail once more: charge once */
+		/* settle() reports s->fail once more: charge once */
 		s->fail.charged = 1;
 	}
 	memset(&s->again, 0, sizeof(s->again));
@@ -1001,7 +1071,7 @@ helo_of(struct sess *s)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof(ss);
-	const char		*h = eng_helo();
+	const char		*h = conf.helo;
 	uint8_t			 zero[16] = { 0 };
 	uint8_t			 a[16];
 	int			 fam = 0;
@@ -1043,14 +1113,16 @@ helo_of(struct sess *s)
 static void
 hello_done(struct sess *s)
 {
-	s->hello->ai = (int16_t)s->ai;
-	s->hello->ehlo_ok = (uint8_t)s->ehlo_ok;
-	s->hello->tls_on = (uint8_t)s->tls_on;
+	struct hello	*h = s->slot.hello;
+
+	h->ai = (int16_t)s->ai;
+	h->ehlo_ok = (uint8_t)s->ehlo_ok;
+	h->tls_on = (uint8_t)s->tls_on;
 	if (s->tls_on) {
-		memcpy(s->hello->tls, s->tls_sum, sizeof(s->hello->tls));
-		s->hello->tlsi = s->tlsi;
+		memcpy(h->tls, s->tls_sum, sizeof(h->tls));
+		h->tlsi = s->tlsi;
 	} else {
-		memcpy(s->hello->tls, s->tls_note, sizeof(s->hello->tls));
+		memcpy(h->tls, s->tls_note, sizeof(h->tls));
 	}
 }
 
@@ -1061,7 +1133,7 @@ hello_done(struct sess *s)
 static void
 sess_enter(struct sess *s, enum sess_state next)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 
 	for (;;) {
 		if (c->verbose >= 2 && next != s->state) {
@@ -1073,6 +1145,13 @@ sess_enter(struct sess *s, enum sess_state next)
 			buf_adds(&b, " -> ");
 			buf_adds(&b, sess_info[next].name);
 			trace(s, buf_nul(&b), NULL);
+		}
+		if (!(sess_info[s->state].to & (1u << next)) &&
+		    nbad_edges++ == 0) {
+			/* the table and the code disagree: say so, once */
+			msg("internal: session move ", sess_info[s->state].name,
+			    " -> ", sess_info[next].name, " is not in the "
+			    "state table", NULL);
 		}
 		s->state = next;
 		set_deadline(s);
@@ -1103,8 +1182,8 @@ sess_enter(struct sess *s, enum sess_state next)
 			s->sx_len = 0;
 			s->tx_off = 0;
 			s->tx_len = socks_connect((uint8_t *)s->tx,
-			    sizeof(s->tx), s->dom->mx.addr[s->ai].family,
-			    s->dom->mx.addr[s->ai].a, (uint16_t)c->port);
+			    sizeof(s->tx), s->mx->addr[s->ai].family,
+			    s->mx->addr[s->ai].a, (uint16_t)c->port);
 			break;
 		case SESS_BANNER:
 			reply_init(&s->rp, 0);
@@ -1177,10 +1256,10 @@ sess_enter(struct sess *s, enum sess_state next)
 		case SESS_RSET:
 			/* without PIPELINING RSET goes alone (RFC 2920 3.1) */
 			s->rset = 0;
-			cmd_add(s, C_RSET, 0, "RSET", (char *)NULL);
+			cmd_add(s, C_RSET, 0, F_RSET, (char *)NULL);
 			break;
 		case SESS_LINGER:
-			eng_linger(s->dom, s);
+			s->ops->linger(s->arg, s, 1);
 			if (s->pace_until > loop_now()) {
 				/* the RCPT pace: wake then (on_deadline) */
 				s->deadline = s->pace_until;
@@ -1194,7 +1273,9 @@ sess_enter(struct sess *s, enum sess_state next)
 			cmd_add(s, C_QUIT, 0, "QUIT", (char *)NULL);
 			break;
 		case SESS_DONE:
-			sess_finish(s);
+			/* the end is marked here; settle() reports it */
+			timer_stop(&s->timer);
+			close_fd(s);
 			return;
 		case SESS_IDLE:
 		case SESS__COUNT:
@@ -1213,26 +1294,18 @@ sess_enter(struct sess *s, enum sess_state next)
 				next = SESS_CONNECT;
 				continue;
 			}
+			/*
+			 * Apart from the SOCKS steps, the states that send on
+			 * entry come after the greeting (EHLO on): a connection
+			 * lost there ends the session.
+			 */
 			fail_set(s, R_PROTOCOL_ERROR, NULL,
 			    "connection lost while sending");
-			next = s->state <= SESS_BANNER ? SESS_CONNECT :
-			    SESS_DONE;
+			next = SESS_DONE;
 			continue;
 		}
 		return;
 	}
-}
-
-/* a connection-level failure before any transaction: next address */
-static int
-early(const struct sess *s)
-{
-	return s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
-	    s->state == SESS_SOCKS_AUTH || s->state == SESS_SOCKS_CONNECT ||
-	    s->state == SESS_BANNER ||
-	    s->state == SESS_EHLO || s->state == SESS_HELO ||
-	    s->state == SESS_STARTTLS || s->state == SESS_TLS_WAIT ||
-	    s->state == SESS_TLS;
 }
 
 static void
@@ -1276,7 +1349,7 @@ rcpt_count(struct sess *s, const struct reply *r)
 	}
 	if (r->code / 100 == 2 || r->code / 100 == 5) {
 		/* a real answer: the host's pauses start short again */
-		eng_host_ok(&s->dom->mx.addr[s->ai]);
+		conf.host_ok(&s->mx->addr[s->ai]);
 	}
 }
 
@@ -1300,16 +1373,17 @@ rcpt_limited(struct sess *s, const struct reply *r)
 		return 0;
 	}
 	s->host_limited = 1;
-	eng_back_off(&s->dom->mx.addr[s->ai]);
+	conf.back_off(&s->mx->addr[s->ai]);
 	fail_set(s, R_RATE_LIMITED, r, "rate limit at the first RCPT: host "
 	    "backed off");
 	return 1;
 }
 
-static void
+/* one complete reply: the state to enter next, or STAY */
+static enum sess_state
 sess_on_reply(struct sess *s, const struct reply *r)
 {
-	const struct config	*c = eng_cfg();
+	const struct sess_conf	*c = &conf;
 	enum cmd		 cmd;
 	unsigned		 arg;
 	enum reason		 v;
@@ -1318,8 +1392,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 	if (s->npend == 0) {
 		fail_set(s, R_PROTOCOL_ERROR, r, "reply with no command "
 		    "pending");
-		sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-		return;
+		return sess_info[s->state].fail;
 	}
 	cmd = (enum cmd)s->pend[s->phead];
 	arg = s->pend_arg[s->phead];
@@ -1341,95 +1414,77 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			s->fail.again = 1;
 		} else {
 			/* the host is busy or limits us: a pause, growing */
-			eng_back_off(&s->dom->mx.addr[s->ai]);
+			conf.back_off(&s->mx->addr[s->ai]);
 		}
 	}
 	switch (cmd) {
 	case C_BANNER:
 		if (s->probe) {
-			s->hello->banner_code = r->code;
-			memcpy(s->hello->banner, r->text, sizeof(r->text));
+			s->slot.hello->banner_code = r->code;
+			memcpy(s->slot.hello->banner, r->text,
+			    sizeof(r->text));
 		}
 		if (r->code / 100 == 2) {
-			sess_enter(s, SESS_EHLO);
-			return;
+			return SESS_EHLO;
 		}
 		if (r->code / 100 == 4 && r->code != 421) {
 			/* a busy greeting: a pause too (421: above) */
-			eng_back_off(&s->dom->mx.addr[s->ai]);
+			conf.back_off(&s->mx->addr[s->ai]);
 		}
 		v = verdict_smtp(STAGE_BANNER, r);
 		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r,
 		    "refused at the greeting");
-		next_address(s);
-		return;
+		return SESS_CONNECT;
 	case C_EHLO:
 		if (r->code / 100 == 2) {
 			s->caps = r->caps;
 			s->ehlo_ok = 1;
 			if (s->probe) {
-				s->hello->caps |= r->caps;
-				memcpy(s->hello->ehlo, r->text, sizeof(r->text));
+				s->slot.hello->caps |= r->caps;
+				memcpy(s->slot.hello->ehlo, r->text,
+				    sizeof(r->text));
 			}
 #if MXP_TLS
 			if ((s->caps & CAP_STARTTLS) && !s->tls_on &&
 			    !s->tls_tried && c->tls != TLSM_NO) {
-				sess_enter(s, SESS_STARTTLS);
-				return;
+				return SESS_STARTTLS;
 			}
 #endif
 			if (c->tls == TLSM_REQUIRE && !s->tls_on) {
 				fail_set(s, R_TLS_FAILED, r, "STARTTLS not "
 				    "offered, --tls require");
-				next_address(s);
-				return;
+				return SESS_CONNECT;
 			}
-			sess_enter(s, SESS_MAIL);
-			return;
+			return SESS_MAIL;
 		}
 		if (r->code / 100 == 5) {
 			/* RFC 5321 4.1.4: fall back to HELO */
-			sess_enter(s, SESS_HELO);
-			return;
+			return SESS_HELO;
 		}
 		v = verdict_smtp(STAGE_EHLO, r);
 		fail_set(s, v == R_NONE ? R_TEMP_FAILURE : v, r, "refused EHLO");
-		next_address(s);
-		return;
+		return SESS_CONNECT;
 	case C_HELO:
 		if (r->code / 100 == 2) {
 			s->caps = 0;
 			if (c->tls == TLSM_REQUIRE && !s->tls_on) {
 				fail_set(s, R_TLS_FAILED, r, "no EHLO, no "
 				    "STARTTLS, --tls require");
-				next_address(s);
-				return;
+				return SESS_CONNECT;
 			}
-			sess_enter(s, SESS_MAIL);
-			return;
+			return SESS_MAIL;
 		}
 		v = verdict_smtp(STAGE_HELO, r);
 		fail_set(s, v == R_NONE ? R_POLICY_BLOCK : v, r, "refused HELO");
-		if (r->code / 100 == 4) {
-			next_address(s);
-		} else {
-			sess_enter(s, SESS_QUIT);
-		}
-		return;
+		return r->code / 100 == 4 ? SESS_CONNECT : SESS_QUIT;
 	case C_STARTTLS:
 		if (r->code == 220) {
-			sess_enter(s, SESS_TLS);
-#if MXP_TLS
-			if (s->state == SESS_TLS) {
-				on_io(s, POLLOUT);
-			}
-#endif
-			return;
+			/* the handshake starts once SESS_TLS is entered */
+			return SESS_TLS;
 		}
 		if (c->tls == TLSM_REQUIRE) {
 			fail_set(s, R_TLS_FAILED, r, "STARTTLS refused");
-			next_address(s);
-			return;
+			return SESS_CONNECT;
 		}
 		/* --tls try: go on in plaintext (RFC 3207 4.1), say so */
 		s->tls_tried = 1;
@@ -1445,23 +1500,20 @@ sess_on_reply(struct sess *s, const struct reply *r)
 #if MXP_TLS
 		tls_release(s);
 #endif
-		sess_enter(s, SESS_MAIL);
-		return;
+		return SESS_MAIL;
 	case C_RSET:
 		if (s->state == SESS_RSET) {
 			if (r->code / 100 != 2) {
 				fail_set(s, R_PROTOCOL_ERROR, r, "RSET refused");
-				sess_enter(s, SESS_QUIT);
-				return;
+				return SESS_QUIT;
 			}
-			sess_enter(s, SESS_MAIL);
+			return SESS_MAIL;
 		}
-		return;
+		return STAY;
 	case C_MAIL:
 		if (r->code / 100 == 2) {
 			if (!(s->caps & CAP_PIPELINING) && !s->closing) {
-				sess_enter(s, SESS_RCPT);
-				return;
+				return SESS_RCPT;
 			}
 			break;
 		}
@@ -1488,7 +1540,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		 * a refused MAIL the reply says nothing of the domain
 		 * (end_transaction leaves the probe to a later batch) */
 		if (!s->mail_failed) {
-			eng_on_catchall(s->dom, r);
+			s->ops->catchall(s->arg, r);
 		}
 		break;
 	case C_RCPT:
@@ -1505,9 +1557,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			 * many recipients; put back, smaller transactions
 			 * (bounded: each put-back costs the item an attempt)
 			 */
-			if (s->dom->batch > 1) {
-				s->dom->batch = (uint16_t)(arg > 0 ? arg : 1);
-			}
+			s->ops->batch_cut(s->arg, arg > 0 ? arg : 1);
 			if (s->again.reason == R_NONE) {
 				set_reply_fact(s, &s->again, R_RATE_LIMITED, r);
 				s->again.again = 1;
@@ -1530,12 +1580,11 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		 * next address's budget (a batch of n takes at most n of them;
 		 * each reply still has its own --reply-timeout)
 		 */
-		s->budget_end = loop_now() + eng_cfg()->address_ms;
-		eng_on_rcpt(s, s->rcpt[arg], &f);
+		s->budget_end = loop_now() + conf.address_ms;
+		s->ops->rcpt(s->arg, s->rcpt[arg].tag, &f);
 		break;
 	case C_QUIT:
-		sess_enter(s, SESS_DONE);
-		return;
+		return SESS_DONE;
 	}
 	if (s->closing) {
 		if (s->fail.reason == R_NONE) {
@@ -1545,8 +1594,7 @@ sess_on_reply(struct sess *s, const struct reply *r)
 			fail_set(s, v == R_NONE || v == R_ACCEPTED ?
 			    R_TEMP_FAILURE : v, r, "server closing (421)");
 		}
-		sess_enter(s, end_transaction(s));
-		return;
+		return end_transaction(s);
 	}
 	if (s->npend > 0) {
 		/*
@@ -1555,9 +1603,9 @@ sess_on_reply(struct sess *s, const struct reply *r)
 		 * answers in order is slow, not dead.
 		 */
 		set_deadline(s);
-		return;
+		return STAY;
 	}
-	sess_enter(s, s->state == SESS_RCPT ? SESS_RCPT : end_transaction(s));
+	return s->state == SESS_RCPT ? SESS_RCPT : end_transaction(s);
 }
 
 #if MXP_TLS
@@ -1586,7 +1634,7 @@ tls_fallback(struct sess *s, enum reason why, const char *detail)
 	struct buf	 b;
 
 	fail_set(s, why, NULL, detail);
-	if (eng_cfg()->tls == TLSM_TRY) {
+	if (conf.tls == TLSM_TRY) {
 		buf_init(&b, s->tls_note, sizeof(s->tls_note) - 1);
 		buf_adds(&b, "handshake failed (");
 		buf_adds(&b, detail);
@@ -1603,16 +1651,16 @@ tls_fallback(struct sess *s, enum reason why, const char *detail)
 static int
 tls_begin(struct sess *s)
 {
-	const struct mx_addr	*a = &s->dom->mx.addr[s->ai];
+	const struct mx_addr	*a = &s->mx->addr[s->ai];
 	char			 host[256];
 
-	mx_host_name(&s->dom->mx, a->host, host, sizeof(host));
+	mx_host_name(s->mx, a->host, host, sizeof(host));
 	return tls_start(s->tls, host[0] != '\0' ? host : NULL, a->a,
 	    a->family == 4 ? 4 : 16, io_send, io_recv, s);
 }
 
 /* one handshake step; on success EHLO again (RFC 3207 4.2) */
-static void
+static enum sess_state
 tls_step(struct sess *s)
 {
 	char	 err[RES_DETAIL_MAX];
@@ -1625,26 +1673,26 @@ tls_step(struct sess *s)
 		if (s->probe) {
 			char host[256];
 
-			mx_host_name(&s->dom->mx, s->dom->mx.addr[s->ai].host,
+			mx_host_name(s->mx, s->mx->addr[s->ai].host,
 			    host, sizeof(host));
-			s->hello->name_ok = (int8_t)tls_name_match(s->tls, host);
+			s->slot.hello->name_ok =
+			    (int8_t)tls_name_match(s->tls, host);
 		}
-		if (eng_cfg()->verbose >= 2) {
+		if (conf.verbose >= 2) {
 			trace(s, "tls", s->tls_sum);
 		}
-		sess_enter(s, SESS_EHLO);
-		return;
+		return SESS_EHLO;
 	case TLS_WANT_READ:
 		loop_events(s->ioh, POLLIN);
-		return;
+		return STAY;
 	case TLS_WANT_WRITE:
 		loop_events(s->ioh, POLLOUT);
-		return;
+		return STAY;
 	default:
 		tls_error(s->tls, err, sizeof(err));
 		break;
 	}
-	sess_enter(s, tls_fallback(s, R_TLS_FAILED, err));
+	return tls_fallback(s, R_TLS_FAILED, err);
 }
 #endif
 
@@ -1670,31 +1718,37 @@ replies_in(const struct sess *s, const char *p, size_t n)
 	return k;
 }
 
-/* bytes arrived: parse as many replies as they hold */
-static void
-on_data(struct sess *s, const char *p, size_t n)
+/*
+ * Bytes arrived (*pp, *np): parse replies until one changes the state;
+ * *pp and *np are left at what follows it.  Returns the next state, or
+ * STAY when every byte was used.  fresh: the bytes start a new read.
+ */
+static enum sess_state
+on_data(struct sess *s, const char **pp, size_t *np, int fresh)
 {
+	const char	*p = *pp;
+	size_t		 n = *np, used;
 	struct reply	 r;
-	size_t		 used;
-	uint32_t	 epoch = s->epoch;
+	enum sess_state	 next = STAY;
 
-	if ((s->state == SESS_MAIL || s->state == SESS_RCPT) && s->npend > 0 &&
-	    replies_in(s, p, n) > s->npend) {
+	if (fresh && (s->state == SESS_MAIL || s->state == SESS_RCPT) &&
+	    s->npend > 0 && replies_in(s, p, n) > s->npend) {
 		fail_set(s, R_PROTOCOL_ERROR, NULL, "more replies than "
 		    "commands");
-		sess_enter(s, SESS_DONE);
-		return;
+		n = 0;
+		next = SESS_DONE;
 	}
-	while (n > 0 && s->state != SESS_DONE && s->fd >= 0 &&
-	    s->epoch == epoch) {
+	while (n > 0 && next == STAY) {
 		switch (reply_feed(&s->rp, p, n, &used, &r)) {
 		case REPLY_MORE:
-			return;
+			n = 0;		/* the parser keeps the partial line */
+			break;
 		case REPLY_ERROR:
 			fail_set(s, R_PROTOCOL_ERROR, NULL,
 			    reply_err_token(s->rp.err));
-			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-			return;
+			n = 0;
+			next = sess_info[s->state].fail;
+			break;
 		case REPLY_DONE:
 			p += used;
 			n -= used;
@@ -1707,13 +1761,17 @@ on_data(struct sess *s, const char *p, size_t n)
 				 */
 				fail_set(s, R_PROTOCOL_ERROR, &r, "data before "
 				    "the command");
-				sess_enter(s, SESS_CONNECT);
-				return;
+				n = 0;
+				next = SESS_CONNECT;
+				break;
 			}
-			sess_on_reply(s, &r);
+			next = sess_on_reply(s, &r);
 			break;
 		}
 	}
+	*pp = p;
+	*np = n;
+	return next;
 }
 
 /*
@@ -1721,7 +1779,7 @@ on_data(struct sess *s, const char *p, size_t n)
  * reply are read (the parser says how many), so the tunnel's first
  * bytes (the SMTP banner) stay in the socket for SESS_BANNER.
  */
-static void
+static enum sess_state
 socks_io(struct sess *s, int revents)
 {
 	const struct socks_url	*u = proxy_url(s->px);
@@ -1737,11 +1795,10 @@ socks_io(struct sess *s, int revents)
 
 	if ((revents & POLLOUT) && s->tx_off < s->tx_len &&
 	    tx_flush(s) != 0) {
-		px_trouble(s, "connection lost while sending");
-		return;
+		return px_trouble(s, "connection lost while sending");
 	}
 	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
-		return;
+		return STAY;
 	}
 	for (;;) {
 		if (s->state == SESS_SOCKS_HELLO) {
@@ -1759,7 +1816,7 @@ socks_io(struct sess *s, int revents)
 		MXP_ASSERT(need > s->sx_len && need <= sizeof(s->sx));
 		n = recv(s->fd, s->sx + s->sx_len, need - s->sx_len, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			return;
+			return STAY;
 		}
 		if (n <= 0 && s->state == SESS_SOCKS_CONNECT) {
 			/* some proxies just hang up when the connect fails */
@@ -1768,13 +1825,11 @@ socks_io(struct sess *s, int revents)
 			buf_adds(&b, proxy_name(s->px));
 			buf_adds(&b, ": closed before answering CONNECT");
 			fail_set(s, R_PROXY_FAILED, NULL, buf_nul(&b));
-			next_address(s);
-			return;
+			return SESS_CONNECT;
 		}
 		if (n <= 0) {
-			px_trouble(s, n == 0 ? "closed the connection during "
+			return px_trouble(s, n == 0 ? "closed the connection during "
 			    "the SOCKS greeting" : strerror(errno));
-			return;
 		}
 		s->sx_len += (size_t)n;
 	}
@@ -1784,38 +1839,31 @@ socks_io(struct sess *s, int revents)
 		buf_adds(&b, "protocol error (");
 		buf_adds(&b, socks_rc_text(rc));
 		buf_adds(&b, ")");
-		px_trouble(s, buf_nul(&b));
-		return;
+		return px_trouble(s, buf_nul(&b));
 	}
 	switch (s->state) {
 	case SESS_SOCKS_HELLO:
 		if (method == SOCKS_M_REFUSED) {
-			px_trouble(s, u->auth ? "no acceptable authentication "
+			return px_trouble(s, u->auth ? "no acceptable authentication "
 			    "method" : "wants authentication (give "
 			    "USER:PASS)");
-			return;
 		}
-		sess_enter(s, method == SOCKS_M_USERPASS ? SESS_SOCKS_AUTH :
-		    SESS_SOCKS_CONNECT);
-		return;
+		return method == SOCKS_M_USERPASS ? SESS_SOCKS_AUTH :
+		    SESS_SOCKS_CONNECT;
 	case SESS_SOCKS_AUTH:
 		if (rep != 0) {
-			px_trouble(s, "refused the user name and password");
-			return;
+			return px_trouble(s, "refused the user name and password");
 		}
-		sess_enter(s, SESS_SOCKS_CONNECT);
-		return;
+		return SESS_SOCKS_CONNECT;
 	default:
 		break;
 	}
 	if (rep == 0) {
-		sess_enter(s, SESS_BANNER);
-		return;
+		return SESS_BANNER;
 	}
 	text = socks_rep_info(rep, &reason, &scope);
 	if (scope == SOCKS_S_PROXY) {
-		px_trouble(s, text);
-		return;
+		return px_trouble(s, text);
 	}
 	buf_init(&b, d, sizeof(d) - 1);
 	buf_adds(&b, "via proxy ");
@@ -1823,56 +1871,86 @@ socks_io(struct sess *s, int revents)
 	buf_adds(&b, ": ");
 	buf_adds(&b, text);
 	fail_set(s, (enum reason)reason, NULL, buf_nul(&b));
-	next_address(s);
+	return SESS_CONNECT;
 }
 
+/*
+ * Entry points: the loop (on_io, on_deadline) and the starter
+ * (sess_start, sess_wake, sess_quit_idle, sess_abort_all) are the only
+ * callers of sess_enter().  Each brackets its work with begin() and
+ * settle(): an entry point is never re-entered for the same slot, and a
+ * session that reached SESS_DONE is reported and freed by settle(), once
+ * nothing of it is left on the stack.
+ */
 static void
-on_io(void *arg, int revents)
+begin(struct sess *s)
 {
-	struct sess	*s = arg;
-	char		 buf[4096];
-	ssize_t		 n;
-	int		 err = 0;
-	socklen_t	 el = sizeof(err);
-	uint32_t	 epoch;
+	MXP_ASSERT(s->used && !s->busy);
+	s->busy = 1;
+}
 
-	if (s->state == SESS_CONNECT) {
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
-		    err != 0) {
-			if (s->px >= 0) {
-				px_trouble(s, strerror(err));
-				return;
-			}
-			fail_set(s, err == ETIMEDOUT ? R_TIMEOUT :
-			    R_CONNECT_FAILED, NULL, strerror(err));
-			next_address(s);
-			return;
-		}
-		sess_enter(s, s->px >= 0 ? SESS_SOCKS_HELLO : SESS_BANNER);
+/* the end, reported once: the tags without a reply, the first failure */
+static void
+settle(struct sess *s)
+{
+	void		*left[RCPT_MAX];
+	unsigned	 n;
+
+	s->busy = 0;
+	if (s->state != SESS_DONE) {
 		return;
 	}
-	if (s->state == SESS_SOCKS_HELLO || s->state == SESS_SOCKS_AUTH ||
-	    s->state == SESS_SOCKS_CONNECT) {
-		socks_io(s, revents);
-		return;
+	MXP_ASSERT(s->fd < 0 && s->ioh < 0 && !timer_armed(&s->timer));
+	n = unanswered(s, left);
+	if (s->ca) {
+		s->ops->catchall(s->arg, NULL);
 	}
-#if MXP_TLS
-	if (s->state == SESS_TLS) {
-		tls_step(s);
-		return;
+	s->nrcpt = 0;
+	s->used = 0;
+	nactive--;
+	if (!s->probe && s->fail.reason == R_NONE) {
+		s->fail.reason = R_PROTOCOL_ERROR;
+		STR_COPY_LIT(s->fail.detail, sizeof(s->fail.detail),
+		    "session ended without a reply");
 	}
-#endif
-	if ((revents & POLLOUT) && s->tx_off < s->tx_len) {
-		if (tx_flush(s) != 0) {
-			fail_set(s, R_PROTOCOL_ERROR, NULL, "connection lost "
-			    "while sending");
-			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-			return;
-		}
+	/* the last use of s: the starter may start it again from here */
+	s->ops->closed(s->arg, s, left, n, &s->fail,
+	    s->probe ? s->slot.hello : NULL);
+}
+
+/* enter next unless a handler said STAY */
+static void
+apply(struct sess *s, enum sess_state next)
+{
+	if (next != STAY) {
+		sess_enter(s, next);
 	}
-	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
-		return;
-	}
+}
+
+/* still reading the connection the last bytes came from? */
+static int
+same_conn(const struct sess *s)
+{
+	return s->fd >= 0 && s->state != SESS_DONE &&
+	    s->state != SESS_CONNECT && s->state != SESS_TLS;
+}
+
+/*
+ * Read what the connection holds and feed it reply by reply; a reply
+ * that changes the state is applied before the next one is parsed, and
+ * once the connection is left (the next address, TLS, the end) the rest
+ * of the read is dropped: it never reaches another connection.
+ */
+static enum sess_state
+io_read(struct sess *s)
+{
+	char		 buf[4096];
+	const char	*p;
+	size_t		 left;
+	ssize_t		 n;
+	enum sess_state	 next;
+	int		 fresh;
+
 	for (;;) {
 #if MXP_TLS
 		if (s->tls_on) {
@@ -1884,7 +1962,7 @@ on_io(void *arg, int revents)
 				break;
 			case TLS_WANT_READ:
 			case TLS_WANT_WRITE:
-				return;
+				return STAY;
 			case TLS_EOF:
 				n = 0;
 				break;
@@ -1897,24 +1975,34 @@ on_io(void *arg, int revents)
 #endif
 		n = recv(s->fd, buf, sizeof(buf), 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			return;
+			return STAY;
 		}
 		if (n <= 0) {
 			if (s->state == SESS_QUIT) {
-				sess_enter(s, SESS_DONE);
-				return;
+				return SESS_DONE;
 			}
 			fail_set(s, R_PROTOCOL_ERROR, NULL, n == 0 ?
 			    "connection closed by the server" :
 			    strerror(errno));
-			sess_enter(s, early(s) ? SESS_CONNECT : SESS_DONE);
-			return;
+			return sess_info[s->state].fail;
 		}
-		epoch = s->epoch;
-		on_data(s, buf, (size_t)n);
-		if (s->epoch != epoch || s->fd < 0 || s->state == SESS_DONE ||
-		    s->state == SESS_CONNECT || s->state == SESS_TLS) {
-			return;
+		p = buf;
+		left = (size_t)n;
+		for (fresh = 1; left > 0; fresh = 0) {
+			next = on_data(s, &p, &left, fresh);
+			if (next == STAY) {
+				break;
+			}
+			sess_enter(s, next);
+			if (!same_conn(s)) {
+#if MXP_TLS
+				if (s->state == SESS_TLS) {
+					/* the 220 is in: the first flight */
+					return tls_step(s);
+				}
+#endif
+				return STAY;
+			}
 		}
 #if MXP_TLS
 		if (s->tls_on && tls_pending(s->tls) > 0) {
@@ -1922,9 +2010,107 @@ on_io(void *arg, int revents)
 		}
 #endif
 		if ((size_t)n < sizeof(buf)) {
-			return;
+			return STAY;
 		}
 	}
+}
+
+/* what the connection's events lead to */
+static enum sess_state
+io_event(struct sess *s, int revents)
+{
+	int		 err = 0;
+	socklen_t	 el = sizeof(err);
+
+	if (s->state == SESS_CONNECT) {
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
+		    err != 0) {
+			if (s->px >= 0) {
+				return px_trouble(s, strerror(err));
+			}
+			fail_set(s, err == ETIMEDOUT ? R_TIMEOUT :
+			    R_CONNECT_FAILED, NULL, strerror(err));
+			return SESS_CONNECT;
+		}
+		return s->px >= 0 ? SESS_SOCKS_HELLO : SESS_BANNER;
+	}
+	if (s->state == SESS_SOCKS_HELLO || s->state == SESS_SOCKS_AUTH ||
+	    s->state == SESS_SOCKS_CONNECT) {
+		return socks_io(s, revents);
+	}
+#if MXP_TLS
+	if (s->state == SESS_TLS) {
+		return tls_step(s);
+	}
+#endif
+	if ((revents & POLLOUT) && s->tx_off < s->tx_len) {
+		if (tx_flush(s) != 0) {
+			fail_set(s, R_PROTOCOL_ERROR, NULL, "connection lost "
+			    "while sending");
+			return sess_info[s->state].fail;
+		}
+	}
+	if (!(revents & (POLLIN | POLLHUP | POLLERR))) {
+		return STAY;
+	}
+	return io_read(s);
+}
+
+static void
+on_io(void *arg, int revents)
+{
+	struct sess	*s = arg;
+
+	begin(s);
+	apply(s, io_event(s, revents));
+	settle(s);
+}
+
+/* the state's deadline passed: where that leads */
+static enum sess_state
+deadline(struct sess *s)
+{
+	char		 why[48];
+	struct buf	 b;
+
+	if (s->state == SESS_QUIT) {
+		return SESS_DONE;
+	}
+	if (s->state == SESS_LINGER) {
+		s->ops->linger(s->arg, s, 0);
+		if (s->pace_until != 0) {
+			/* the host's RCPT pace allows one more now */
+			s->pace_until = 0;
+			return take_more(s, 1);
+		}
+		return SESS_QUIT;
+	}
+	if (s->px >= 0 && s->deadline < s->budget_end &&
+	    (s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
+	    s->state == SESS_SOCKS_AUTH)) {
+		/* the proxy's own step timed out, not the address's budget */
+		return px_trouble(s, s->state == SESS_CONNECT ? "no "
+		    "connection in time" : "no answer in time");
+	}
+#if MXP_TLS
+	if (s->state == SESS_TLS_WAIT && s->tls != NULL) {
+		/* woken by tls_release(): a context is ours now */
+		return SESS_STARTTLS;
+	}
+	if (s->state == SESS_TLS) {
+		return tls_fallback(s, R_TLS_FAILED, "no reply in time "
+		    "(tls handshake)");
+	}
+#endif
+	buf_init(&b, why, sizeof(why) - 1);
+	buf_adds(&b, "no reply in time (");
+	/* a pipelined batch: the command whose reply is next */
+	buf_adds(&b, s->npend > 0 ? cmd_name[s->pend[s->phead]] :
+	    sess_info[s->state].name);
+	buf_addc(&b, ')');
+	fail_set(s, R_TIMEOUT, NULL, buf_nul(&b));
+	return sess_info[s->state].fail == SESS_CONNECT &&
+	    loop_now() < s->budget_end ? SESS_CONNECT : SESS_DONE;
 }
 
 static void
@@ -1932,136 +2118,57 @@ on_deadline(void *arg)
 {
 	struct sess	*s = arg;
 
-	if (s->state == SESS_QUIT) {
-		sess_enter(s, SESS_DONE);
-		return;
-	}
-	if (s->state == SESS_LINGER) {
-		eng_linger(s->dom, NULL);
-		if (s->pace_until != 0) {
-			/* the host's RCPT pace allows one more now */
-			s->pace_until = 0;
-			sess_enter(s, take_more(s, 1));
-			return;
-		}
-		sess_enter(s, SESS_QUIT);
-		return;
-	}
-	if (s->px >= 0 && s->deadline < s->budget_end &&
-	    (s->state == SESS_CONNECT || s->state == SESS_SOCKS_HELLO ||
-	    s->state == SESS_SOCKS_AUTH)) {
-		/* the proxy's own step timed out, not the address's budget */
-		px_trouble(s, s->state == SESS_CONNECT ? "no connection in "
-		    "time" : "no answer in time");
-		return;
-	}
-#if MXP_TLS
-	if (s->state == SESS_TLS_WAIT && s->tls != NULL) {
-		/* woken by tls_release(): a context is ours now */
-		sess_enter(s, SESS_STARTTLS);
-		return;
-	}
-	if (s->state == SESS_TLS) {
-		sess_enter(s, tls_fallback(s, R_TLS_FAILED, "no reply in time "
-		    "(tls handshake)"));
-		return;
-	}
-#endif
-	{
-		char		 why[48];
-		struct buf	 b;
-
-		buf_init(&b, why, sizeof(why) - 1);
-		buf_adds(&b, "no reply in time (");
-		/* a pipelined batch: the command whose reply is next */
-		buf_adds(&b, s->npend > 0 ? cmd_name[s->pend[s->phead]] :
-		    sess_info[s->state].name);
-		buf_addc(&b, ')');
-		fail_set(s, R_TIMEOUT, NULL, buf_nul(&b));
-	}
-	sess_enter(s, early(s) && loop_now() < s->budget_end ?
-	    SESS_CONNECT : SESS_DONE);
+	begin(s);
+	apply(s, deadline(s));
+	settle(s);
 }
 
 /* see sess.h */
 void
-sess_start(struct sess *s, struct dom *d, struct item **items, unsigned n,
-    int ca, const char *ca_local)
+sess_start(struct sess *s, const char *name, const struct mx_res *mx,
+    const struct sess_rcpt *r, unsigned n, const char *ca_local,
+    const struct sess_ops *ops, void *arg)
 {
-	unsigned	 i;
-
 	MXP_ASSERT(!s->used && n <= RCPT_MAX);
-	memset(s, 0, offsetof(struct sess, tx));
-	s->epoch++;
+	{
+		/* a fresh session; only the slot's own part survives */
+		struct sess_slot keep = s->slot;
+
+		memset(s, 0, sizeof(*s));
+		s->slot = keep;
+	}
 	s->used = 1;
 	s->fd = -1;
 	s->ioh = -1;
 	s->ai = -1;
-	s->dom = d;
+	s->name = name;
+	s->mx = mx;
+	s->ops = ops;
+	s->arg = arg;
 	s->nrcpt = n;
-	for (i = 0; i < n; i++) {
-		s->rcpt[i] = items[i];
-		if (items[i]->attempts < UINT8_MAX) {
-			items[i]->attempts++;
-		}
+	if (n > 0) {
+		memcpy(s->rcpt, r, n * sizeof(*r));
 	}
-	s->ca = ca;
-	if (ca) {
+	s->ca = ca_local != NULL;
+	if (s->ca) {
 		str_copy(s->ca_local, sizeof(s->ca_local), ca_local,
 		    strlen(ca_local));
 	}
 	s->px = -1;
-	s->px_moves = 0;
-	s->px_note[0] = '\0';
-	s->px_why[0] = '\0';
-	s->probe = n == 0 && !ca;
-	MXP_ASSERT(!s->probe || s->hello != NULL);
+	s->probe = n == 0 && !s->ca;
+	MXP_ASSERT(!s->probe || s->slot.hello != NULL);
 	if (s->probe) {
-		memset(s->hello, 0, sizeof(*s->hello));
-		s->hello->ai = -1;
-		s->hello->name_ok = -1;
+		memset(s->slot.hello, 0, sizeof(*s->slot.hello));
+		s->slot.hello->ai = -1;
+		s->slot.hello->name_ok = -1;
 	}
 	timer_init(&s->timer, on_deadline, s);
-	s->budget_end = loop_now() + eng_cfg()->address_ms;
+	s->budget_end = loop_now() + conf.address_ms;
 	s->state = SESS_IDLE;
 	nactive++;
-	eng_dom_active(d, 1);
+	begin(s);
 	sess_enter(s, SESS_CONNECT);
-}
-
-/* the end: report every item still without a reply, free the slot */
-static void
-sess_finish(struct sess *s)
-{
-	struct item	*left[RCPT_MAX];
-	unsigned	 i, n = 0;
-
-	timer_stop(&s->timer);
-	close_fd(s);
-	s->epoch++;
-	eng_linger(s->dom, NULL);
-	for (i = 0; i < s->nrcpt; i++) {
-		if (!s->answered[i]) {
-			left[n++] = s->rcpt[i];
-		}
-	}
-	if (s->ca && s->dom->ca_state == CA_PROBING) {
-		s->dom->ca_state = CA_NONE;
-	}
-	s->nrcpt = 0;
-	s->used = 0;
-	nactive--;
-	eng_dom_active(s->dom, -1);
-	if (s->probe) {
-		eng_on_hello(s, s->hello, &s->fail);
-		return;
-	}
-	if (s->fail.reason == R_NONE) {
-		s->fail.reason = R_PROTOCOL_ERROR;
-		STR_COPY_LIT(s->fail.detail, sizeof(s->fail.detail),
-		    "session ended without a reply");
-	}
-	eng_on_sess_end(s, left, n, &s->fail);
+	settle(s);
 }
 
 /* see sess.h */
@@ -2072,8 +2179,10 @@ sess_quit_idle(void)
 
 	for (i = 0; i < nhw; i++) {
 		if (pool[i].used && pool[i].state == SESS_LINGER) {
-			eng_linger(pool[i].dom, NULL);
+			begin(&pool[i]);
+			pool[i].ops->linger(pool[i].arg, &pool[i], 0);
 			sess_enter(&pool[i], SESS_QUIT);
+			settle(&pool[i]);
 		}
 	}
 }
@@ -2082,12 +2191,11 @@ sess_quit_idle(void)
 void
 sess_wake(struct sess *s)
 {
-	enum sess_state	 next;
-
 	MXP_ASSERT(s->used && s->state == SESS_LINGER);
-	eng_linger(s->dom, NULL);
-	next = take_more(s, 0);
-	sess_enter(s, next);
+	begin(s);
+	s->ops->linger(s->arg, s, 0);
+	sess_enter(s, take_more(s, 0));
+	settle(s);
 }
 
 /* see sess.h */
@@ -2098,8 +2206,10 @@ sess_abort_all(const struct fact *fail)
 
 	for (i = 0; i < nhw; i++) {
 		if (pool[i].used) {
+			begin(&pool[i]);
 			pool[i].fail = *fail;
 			sess_enter(&pool[i], SESS_DONE);
+			settle(&pool[i]);
 		}
 	}
 }

@@ -6,11 +6,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loop.h"
 #include "t.h"
 #include "tests.h"
 
 unsigned long t_pass, t_fail;
 const char *t_name = "";
+
+/* see t.h */
+int
+t_loop(void)
+{
+	static int	 ready;
+
+	if (!ready && loop_init(16, 1024) != 0) {
+		return -1;
+	}
+	ready = 1;
+	return 0;
+}
 
 static const struct {
 	const char	*name;

@@ -16,6 +16,10 @@
 extern unsigned long t_pass, t_fail;
 extern const char *t_name;
 
+/* the process's one event loop (loop.h), set up once for every test that
+ * needs it: 16 descriptors, 1024 timers; 0 or -1 */
+int	t_loop(void);
+
 #define T_CHECK(cond) do {						\
 	if (cond) {							\
 		t_pass++;						\

@@ -59,16 +59,11 @@ agree(void)
 	return bad;
 }
 
-/* one loop for every test here: a slot for the signal pipe, NT timers */
+/* one loop for every test (t_loop: room for the signal pipe, NT timers) */
 static void
 loop_ready(void)
 {
-	static int	 ready;
-
-	if (!ready) {
-		T_CHECK(loop_init(1, NT) == 0);
-		ready = 1;
-	}
+	T_CHECK(t_loop() == 0);
 }
 
 void

@@ -22,6 +22,8 @@
 	T(cachefile) \
 	T(dmarc_walk) \
 	T(dmarc_psd) \
+	T(sess_table) \
+	T(sess_script) \
 	T(timer_heap) \
 	T(socks) \
 	T(proxy) \
