@@ -27,7 +27,10 @@
 	T(proxy) \
 	T(resume) \
 	T(gov) \
-	T(hostlim)
+	T(hostlim) \
+	T(opt_defaults) \
+	T(opt_modes) \
+	T(opt_absurd)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
