@@ -235,28 +235,19 @@ test_opt_defaults(void)
 	T_INTEQ(c.act[V_UNKNOWN], ACT_DEFER);
 	T_INTEQ(c.fmt, OUT_TEXT);
 	T_INTEQ(c.mode, MODE_PROBE);
-	args[0] = "--order";
-	args[1] = "input";
-	args[2] = "--no-catch-all";
-	args[3] = NULL;
-	parse(&c, 0, args);
+	parse(&c, 0, (const char *[]){ "--order", "input", "--no-catch-all",
+	    NULL });
 	T_INTEQ(c.ring, 256);
 	T_INTEQ(c.catch_all, 0);
-	args[0] = "--tls-verify";
-	args[1] = NULL;
-	parse(&c, 0, args);
+	parse(&c, 0, (const char *[]){ "--tls-verify", NULL });
 	T_INTEQ(c.tls, TLSM_REQUIRE);
 	T_CHECK(c.ca_file != NULL && c.ca_file[0] == '/');
-	args[0] = "--backend";
-	args[1] = "[::1]:2525";
-	args[2] = NULL;
-	parse(&c, 1, args);
+	parse(&c, 1, (const char *[]){ "--backend", "[::1]:2525", NULL });
 	T_INTEQ(c.no_retry, 1);
 	T_INTEQ(c.port, 2525);
 	T_STREQ(c.backend, "::1");
 #if MXP_SELFCHECK
-	args[0] = NULL;
-	parse(&c, 3, args);
+	parse(&c, 3, (const char *[]){ NULL });
 	T_INTEQ(c.tls, TLSM_NO);
 #endif
 }
