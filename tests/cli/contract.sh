@@ -145,6 +145,11 @@ check "--help lists --syntax-only" grep -q -- '--syntax-only' "$T/out"
 check "--help prints the defaults from the table" grep -q \
     -- '--concurrency N .*(default 32)$' "$T/out"
 check "--help marks serve options" grep -q -- '--max-clients N .*serve: ' "$T/out"
+# the manual page documents every option --help names
+for o in $(grep -o -- '--[a-z][a-z0-9-]*' "$T/out" | sort -u); do
+	check "mxprobe.1 documents $o" grep -qF -- \
+	    "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$TOP/docs/mxprobe.1"
+done
 mxp --version
 check_eq "--version exit 0" "$rc" 0
 check "--version names mxprobe" grep -q '^mxprobe [0-9]' "$T/out"
