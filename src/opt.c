@@ -62,7 +62,7 @@ static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
 #define OPT_STR_(x)	#x
 #define OPT_STR(x)	OPT_STR_(x)
 
-/* which front ends an option is for (the MODES section of mxprobe(1)) */
+/* the commands an option is for (mxprobe(1): Where each option applies) */
 #define M_CHECK	OPT_M_CHECK
 #define M_SERVE	OPT_M_SERVE
 #define M_SELF	OPT_M_SELFCHECK
@@ -408,21 +408,29 @@ set_tls(struct config *c, const struct opt *o, const char *v)
 	}
 }
 
+/* "--NAME: want WHAT in MIN..MAX, not "V"": exit 64 */
+static void
+die_range(const struct opt *o, const char *what, const char *v)
+{
+	char		 num[24];
+	struct buf	 b;
+
+	buf_init(&b, num, sizeof(num));
+	buf_addu(&b, o->min);
+	buf_adds(&b, "..");
+	buf_addu(&b, o->max);
+	die(EXIT_USAGE, "--", o->name, ": want ", what, " in ", buf_nul(&b),
+	    ", not \"", v, "\"", NULL);
+}
+
 /* a whole number of seconds into a millisecond field */
 static void
 set_secs(struct config *c, const struct opt *o, const char *v)
 {
 	uint64_t	 u;
-	char		 num[24];
-	struct buf	 b;
 
 	if (parse_u64(v, o->min, o->max, &u) != 0) {
-		buf_init(&b, num, sizeof(num));
-		buf_addu(&b, o->min);
-		buf_adds(&b, "..");
-		buf_addu(&b, o->max);
-		die(EXIT_USAGE, "--", o->name, ": want seconds in ",
-		    buf_nul(&b), ", not \"", v, "\"", NULL);
+		die_range(o, "seconds", v);
 	}
 	*(uint32_t *)(void *)((char *)c + o->off) = (uint32_t)(u * 1000);
 }
@@ -687,8 +695,6 @@ takes_value(const struct opt *o)
 static void
 apply(struct config *c, const struct opt *o, const char *v)
 {
-	char		 num[24];
-	struct buf	 b;
 	uint64_t	 u;
 
 	switch (o->kind) {
@@ -697,12 +703,7 @@ apply(struct config *c, const struct opt *o, const char *v)
 		break;
 	case OK_U32:
 		if (parse_u64(v, o->min, o->max, &u) != 0) {
-			buf_init(&b, num, sizeof(num));
-			buf_addu(&b, o->min);
-			buf_adds(&b, "..");
-			buf_addu(&b, o->max);
-			die(EXIT_USAGE, "--", o->name, ": want a whole number in ",
-			    buf_nul(&b), ", not \"", v, "\"", NULL);
+			die_range(o, "a whole number", v);
 		}
 		*(uint32_t *)(void *)((char *)c + o->off) = (uint32_t)u;
 		break;
@@ -766,8 +767,7 @@ set_progress(struct config *c, const struct opt *o, const char *v)
 	uint64_t	 u = PROGRESS_S;
 
 	if (v != NULL && parse_u64(v, o->min, o->max, &u) != 0) {
-		die(EXIT_USAGE, "--progress: want seconds in 1..86400, not \"",
-		    v, "\"", NULL);
+		die_range(o, "seconds", v);
 	}
 	c->progress_s = (uint32_t)u;
 }
