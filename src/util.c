@@ -330,6 +330,22 @@ util_is_regular(int fd)
 }
 
 /* see util.h */
+int
+util_addr_in(int family, const void *addrs, int n, const void *want)
+{
+	size_t	 len = family == 4 ? 4 : 16;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (memcmp((const char *)addrs + (size_t)i * len, want,
+		    len) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* see util.h */
 uint32_t
 util_rand(uint64_t *s)
 {
