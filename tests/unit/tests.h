@@ -9,6 +9,9 @@
 	T(addr) \
 	T(punycode) \
 	T(util) \
+	T(opt_defaults) \
+	T(opt_modes) \
+	T(opt_absurd) \
 	T(verdict) \
 	T(reply) \
 	T(verdict_table) \
@@ -27,10 +30,7 @@
 	T(proxy) \
 	T(resume) \
 	T(gov) \
-	T(hostlim) \
-	T(opt_defaults) \
-	T(opt_modes) \
-	T(opt_absurd)
+	T(hostlim)
 
 #define T(name) void test_##name(void);
 MXP_UNIT_TESTS
