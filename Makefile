@@ -158,7 +158,7 @@ FUZZ_SRCS_reply := src/reply.c
 FUZZ_SRCS_policy := src/policy.c
 FUZZ_SRCS_rules := src/verdict_table.c src/verdict.c
 FUZZ_SRCS_socks := src/socks.c src/verdict.c
-FUZZ_SRCS_spf := src/spf.c src/dmarc.c
+FUZZ_SRCS_spf := src/spf.c src/dmarc.c src/util.c
 FUZZ_SECONDS ?= 30
 
 # rebuilt when the parser under test changes, not just the target

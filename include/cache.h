@@ -64,7 +64,7 @@ uint64_t cache_hits(void);
 uint64_t cache_misses(void);
 
 /*
- * TTLs of the three kinds in ms (default: serve's defaults), and the
+ * TTLs of the three kinds in ms (call before any use: --ttl-*), and the
  * TTL for a result: positive (deliverable, risky), negative
  * (undeliverable; 0 for syntax errors), temporary (unknown; 0 for an
  * interrupted probe).  0 means "do not cache".  serve and runs over a

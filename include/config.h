@@ -3,11 +3,14 @@
  * struct config that the rest of the program only reads.
  *
  * The option table in opt.c is the single place that names an option,
- * gives its default and its bounds; docs/mxprobe.1 documents each.
+ * gives its default, its bounds and the front ends it applies to;
+ * defaults that depend on other options are computed in one function
+ * there (derive()).  docs/mxprobe.1 documents each option.
  */
 #ifndef MXP_CONFIG_H
 #define MXP_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "out.h"
@@ -71,7 +74,8 @@ struct config {
 	uint32_t	 greylist_delay_s;
 	uint32_t	 greylist_max;
 	int		 no_retry;
-	int		 catch_all;	/* probe a random recipient */
+	int		 no_catch_all;	/* --no-catch-all */
+	int		 catch_all;	/* probe a random recipient: derived */
 
 	/* politeness (gov.h, docs/mxprobe.1 POLITENESS) */
 	uint32_t	 attempts;	/* per address, every kind counted */
@@ -137,9 +141,38 @@ struct config {
 enum { ACT_ACCEPT, ACT_REJECT, ACT_DEFER };
 
 /*
- * Parse argv into *cfg.  Usage errors print a message and exit 64;
- * --help and --version print and exit 0.
+ * The front ends an option applies to (a mask of them per option): an
+ * option given to any other is a usage error.  OPT_M_CHECK is mxprobe
+ * without a command (address checks, --mx-only and --syntax-only too).
+ */
+#define OPT_M_CHECK	0x1u
+#define OPT_M_SERVE	0x2u
+#define OPT_M_AUDIT	0x4u
+#define OPT_M_SELFCHECK	0x8u
+
+/*
+ * Parse argv into *cfg.  Usage errors (a bad value, an option given to a
+ * front end it does not apply to) print a message naming the option and
+ * exit 64; --help and --version print and exit 0.
  */
 void	opt_parse(struct config *cfg, int argc, char **argv);
+
+/* What the option table says of one option, for tests. */
+struct opt_about {
+	const char	*name;		/* long name, without "--" */
+	char		 letter;	/* short letter, or 0 */
+	const char	*arg;		/* its value's name; NULL: none;
+					 * "[=N]": only after "=" */
+	const char	*def;		/* value before the command line is
+					 * read; NULL: zero or derived */
+	unsigned	 modes;		/* OPT_M_* */
+};
+
+/* Fill *a for the i-th option (0..); -1 past the last. */
+int	opt_about(size_t i, struct opt_about *a);
+
+struct buf;
+/* Append the --help text to b (16 KB is enough). */
+void	opt_help(struct buf *b);
 
 #endif

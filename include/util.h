@@ -100,6 +100,25 @@ void	ip_text(int family, const uint8_t *a, char *out, size_t cap);
  */
 uint32_t util_rand(uint64_t *state);
 
+/* ASCII lower case of c (an unsigned char value); other bytes as they are */
+int	util_lc(int c);
+
+/*
+ * 1 if s[0..n) is the word w, ignoring ASCII case (w is lower case and
+ * NUL-terminated; s need not be), else 0.  For record tags (SPF, DMARC).
+ */
+int	util_eq_lc(const char *s, size_t n, const char *w);
+
+/* 1 if fd is a regular file (a list that can be read twice), else 0 */
+int	util_is_regular(int fd);
+
+/*
+ * 1 if want is one of the n addresses at addrs (family 4: 4 bytes each,
+ * 6: 16 bytes each, as udns's A and AAAA answers hold them), else 0.  The
+ * check of forward-confirmed reverse DNS.
+ */
+int	util_addr_in(int family, const void *addrs, int n, const void *want);
+
 /* decimal parsing with bounds; 0 on success, -1 on garbage or range */
 int	parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

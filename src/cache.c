@@ -29,17 +29,10 @@ static struct cache_ent	*ents;
 static uint32_t		*heads;
 static size_t		 nents, nheads, head;
 static uint64_t		 hits, misses;
-/* TTLs per kind (ms), see cache_ttls(); defaults as serve's options */
-static int64_t		 ttl_pos = 7 * 86400 * 1000LL, ttl_neg = 3 * 3600 * 1000LL,
-			 ttl_tmp = 300 * 1000LL;
+/* TTLs per kind (ms): cache_ttls() sets them from --ttl-* before use */
+static int64_t		 ttl_pos, ttl_neg, ttl_tmp;
 static int		 owner_set;
 static uid_t		 owner_uid;
-
-static uint32_t
-hash(const char *s, size_t n)
-{
-	return res_fnv1a(s, n, 0);
-}
 
 /* see cache.h */
 int
@@ -98,7 +91,7 @@ cache_get(const char *key, size_t len, int64_t now)
 		misses++;
 		return NULL;
 	}
-	e = find(key, len, hash(key, len));
+	e = find(key, len, res_fnv1a(key, len, 0));
 	if (e == NULL || e->expires <= now) {
 		misses++;
 		return NULL;
@@ -156,7 +149,7 @@ cache_put(const char *key, size_t len, const struct result *res,
 	if (nents == 0 || ttl_ms <= 0 || len > ADDR_PATH_MAX) {
 		return;
 	}
-	e = slot_for(key, len, hash(key, len));
+	e = slot_for(key, len, res_fnv1a(key, len, 0));
 	e->expires = now + ttl_ms;
 	e->verdict = res->verdict;
 	e->reason = res->reason;

@@ -54,25 +54,6 @@ dmarc_pol_name(enum dmarc_pol p)
 }
 
 static int
-lc(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static int
-eq(const char *s, size_t n, const char *w)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if (w[i] == '\0' || lc((unsigned char)s[i]) != w[i]) {
-			return 0;
-		}
-	}
-	return w[n] == '\0';
-}
-
-static int
 blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -112,7 +93,7 @@ dmarc_is(const char *s, size_t len)
 		trim(&t, &tn);
 		trim(&v, &vn);
 		/* the value is case-sensitive: "DMARC1" (6.4) */
-		return eq(t, tn, "v") && vn == LIT_LEN("DMARC1") &&
+		return util_eq_lc(t, tn, "v") && vn == LIT_LEN("DMARC1") &&
 		    memcmp(v, "DMARC1", LIT_LEN("DMARC1")) == 0;
 	}
 }
@@ -124,7 +105,7 @@ word(const char *v, size_t n, const char *const *w)
 	int	 i;
 
 	for (i = 0; w[i] != NULL; i++) {
-		if (eq(v, n, w[i])) {
+		if (util_eq_lc(v, n, w[i])) {
 			return i;
 		}
 	}
@@ -146,7 +127,7 @@ uris_ok(const char *v, size_t n)
 		}
 		un = j - i;
 		trim(&u, &un);
-		if (un < 8 || !eq(u, 7, "mailto:") ||
+		if (un < 8 || !util_eq_lc(u, 7, "mailto:") ||
 		    memchr(u + 7, '@', un - 7) == NULL) {
 			return 0;
 		}

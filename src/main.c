@@ -42,14 +42,6 @@
 #include "tls.h"
 #endif
 
-static int
-is_regular(int fd)
-{
-	struct stat	 st;
-
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* --syntax-only: a straight loop, no event loop needed */
 static int
 run_syntax(const struct config *cfg, struct input *in, struct ring *ring,
@@ -361,7 +353,7 @@ main(int argc, char **argv)
 		fd_check();
 		return worst;
 	}
-	feed_init(&cfg, &in, in.fd < 0 || is_regular(in.fd));
+	feed_init(&cfg, &in, in.fd < 0 || util_is_regular(in.fd));
 	prog_init(&cfg, feed_total(), 0);
 	failed = run_syntax(&cfg, &in, &ring, &out, &worst) != 0;
 	if (eng_drain(&ring, &out, &worst, 1) < 0) {

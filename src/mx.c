@@ -65,6 +65,7 @@ static struct mx_res	*wait_head, *wait_tail;
 static struct timer	 dns_timer;
 static const struct config *cfg;
 static uint64_t		 nqueries;
+/* xorshift64* (util_rand): equal-preference shuffling only, --seed */
 static uint64_t		 rng_state;
 static int		 dns_h = -1;		/* the socket's loop handle */
 static uint64_t		 open_q;		/* nqueries at dns_open() */
@@ -79,13 +80,6 @@ static int64_t		 open_ms;		/* loop_now() at dns_open() */
 #define DNS_REOPEN_MS		60000
 
 static void start(struct mx_res *res, struct mx_job *job);
-
-/* xorshift64*: equal-preference shuffling only, seeded by --seed */
-static uint32_t
-rnd(void)
-{
-	return util_rand(&rng_state);
-}
 
 /*
  * udns keeps deadlines in whole units of the clock it is given.  With
@@ -630,7 +624,7 @@ on_mx(struct dns_ctx *c, struct dns_rr_mx *rr, void *data)
 				best = i;
 				ties = 1;
 			} else if (p == rr->dnsmx_mx[best].priority &&
-			    rnd() % (unsigned)++ties == 0) {
+			    util_rand(&rng_state) % (unsigned)++ties == 0) {
 				best = i;
 			}
 		}

@@ -1,6 +1,8 @@
 /*
  * opt.c - command-line options: one table gives each option its name,
- * its field in struct config, its default and its bounds.
+ * its field in struct config, its default, its bounds and the front ends
+ * (address checks, serve, audit, selfcheck) it applies to; derive()
+ * computes the defaults that depend on other options.
  *
  * Accepted forms: "--name value", "--name=value", "-x value", "-xvalue"
  * for options with a short letter, "--" ends the options.  A value out
@@ -30,6 +32,14 @@ enum okind {
 struct opt;
 typedef void opt_fn(struct config *, const struct opt *, const char *);
 
+/*
+ * One row per option.  def is the option's value before the command line
+ * is read, given as text and put through the option's own parser (so a
+ * default is checked against the bounds like any value, and --help prints
+ * it from here); NULL: the field starts at zero, or derive() computes it.
+ * modes says in which front ends the option means something: anywhere
+ * else it is refused (exit 64), never silently ignored.
+ */
 struct opt {
 	const char	*name;
 	char		 letter;
@@ -38,243 +48,262 @@ struct opt {
 	uint32_t	 min, max;
 	opt_fn		*fn;
 	const char	*arg;	/* name of the value, for --help */
+	const char	*def;
+	unsigned	 modes;	/* OPT_M_* */
 	const char	*help;
 };
 
-static opt_fn set_action, set_octal, set_shard, add_proxy, add_dnsbl,
-    set_progress, set_msecs;
+static opt_fn set_action, set_octal, set_shard, add_list, set_progress,
+    set_msecs;
 static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
-    show_version, add_dns, set_family, set_tls, set_secs, no_catch_all;
+    show_version, set_family, set_tls, set_secs;
 
 #define F(field) offsetof(struct config, field)
+#define OPT_STR_(x)	#x
+#define OPT_STR(x)	OPT_STR_(x)
+
+/* the commands an option is for (mxprobe(1): Where each option applies) */
+#define M_CHECK	OPT_M_CHECK
+#define M_SERVE	OPT_M_SERVE
+#define M_SELF	OPT_M_SELFCHECK
+#define M_ALL	(OPT_M_CHECK | OPT_M_SERVE | OPT_M_AUDIT | OPT_M_SELFCHECK)
+#define M_PROBE	(OPT_M_CHECK | OPT_M_SERVE)	/* asks RCPT TO: verdicts */
+#define M_TLS	(OPT_M_CHECK | OPT_M_SERVE | OPT_M_AUDIT)	/* STARTTLS */
+#define M_LIST	(OPT_M_CHECK | OPT_M_AUDIT)	/* reads a list (-f) */
+
+/*
+ * Derived defaults (derive()): the ring by the output order (in input
+ * order each address in progress holds its slot, so the ring bounds the
+ * work in progress; in completion order only finished, unwritten results
+ * do), and the CA bundle of --tls-verify.
+ */
+#define RING_COMPLETION	16
+#define RING_INPUT	256
+#define CA_FILE_DEFAULT	"/etc/ssl/certs/ca-certificates.crt"
+/* --progress without =N: a plain line every so many seconds */
+#define PROGRESS_S	10
 
 static int	optional_value(const struct opt *o);
+static void	apply(struct config *c, const struct opt *o, const char *v);
 
 static const struct opt opts[] = {
-	{ "file", 'f', OK_STR, F(file), 0, 0, NULL, "FILE",
+	{ "file", 'f', OK_STR, F(file), 0, 0, NULL, "FILE", NULL, M_LIST,
 	    "read addresses from FILE, one per line (- is stdin)" },
-	{ "syntax-only", 0, OK_FN, 0, MODE_SYNTAX, 0, set_mode, NULL,
-	    "check the address syntax only" },
-	{ "mx-only", 0, OK_FN, 0, MODE_MX, 0, set_mode, NULL,
+	{ "syntax-only", 0, OK_FN, 0, MODE_SYNTAX, 0, set_mode, NULL, NULL,
+	    M_CHECK, "check the address syntax only" },
+	{ "mx-only", 0, OK_FN, 0, MODE_MX, 0, set_mode, NULL, NULL, M_CHECK,
 	    "check syntax and mail routing (DNS) only" },
-	{ "json", 0, OK_FN, 0, OUT_JSON, 0, set_fmt, NULL,
+	{ "json", 0, OK_FN, 0, OUT_JSON, 0, set_fmt, NULL, NULL, M_ALL,
 	    "one JSON object per line" },
-	{ "csv", 0, OK_FN, 0, OUT_CSV, 0, set_fmt, NULL,
+	{ "csv", 0, OK_FN, 0, OUT_CSV, 0, set_fmt, NULL, NULL, M_PROBE,
 	    "CSV with a header line" },
-	{ "text", 0, OK_FN, 0, OUT_TEXT, 0, set_fmt, NULL,
-	    "address, verdict, reason, detail; TAB-separated (default)" },
+	{ "text", 0, OK_FN, 0, OUT_TEXT, 0, set_fmt, NULL, "", M_ALL,
+	    "address, verdict, reason, detail; TAB-separated" },
 	{ "order", 0, OK_FN, 0, 0, 0, set_order, "input|completion",
-	    "order of the results (default completion)" },
-	{ "ring", 0, OK_U32, F(ring), 1, 1u << 20, NULL, "N",
-	    "result ring slots (default 16; 256 with --order input)" },
+	    "completion", M_CHECK, "order of the results" },
+	{ "ring", 0, OK_U32, F(ring), 1, 1u << 20, NULL, "N", NULL, M_CHECK,
+	    "result ring slots (default " OPT_STR(RING_COMPLETION) "; "
+	    OPT_STR(RING_INPUT) " with --order input)" },
 	{ "concurrency", 'c', OK_U32, F(concurrency), 1, 4096, NULL, "N",
-	    "SMTP sessions at once (default 32)" },
-	{ "queue", 0, OK_U32, F(queue), 1, 1u << 20, NULL, "N",
-	    "addresses in progress at once (default 768)" },
-	{ "per-domain", 0, OK_U32, F(per_domain), 1, 64, NULL, "N",
-	    "sessions per domain at once (default 2)" },
+	    "32", M_ALL, "SMTP sessions at once" },
+	{ "queue", 0, OK_U32, F(queue), 1, 1u << 20, NULL, "N", "768",
+	    M_PROBE, "addresses in progress at once" },
+	{ "per-domain", 0, OK_U32, F(per_domain), 1, 64, NULL, "N", "2",
+	    M_PROBE, "sessions per domain at once" },
 	{ "rcpt-per-session", 0, OK_U32, F(rcpt_per_session), 1, RCPT_MAX,
-	    NULL, "N", "recipients per transaction (default 20)" },
-	{ "dns", 0, OK_FN, 0, 0, 0, add_dns, "ADDR[:PORT]",
+	    NULL, "N", "20", M_PROBE, "recipients per transaction" },
+	{ "dns", 0, OK_FN, F(dns), F(ndns), CFG_DNS_MAX - 1, add_list,
+	    "ADDR[:PORT]", NULL, M_ALL,
 	    "name server to ask (repeatable; default /etc/resolv.conf)" },
-	{ "ipv4", '4', OK_FN, 0, 4, 0, set_family, NULL,
+	{ "ipv4", '4', OK_FN, 0, 4, 0, set_family, NULL, NULL, M_ALL,
 	    "IPv4 mail hosts only" },
-	{ "ipv6", '6', OK_FN, 0, 6, 0, set_family, NULL,
+	{ "ipv6", '6', OK_FN, 0, 6, 0, set_family, NULL, NULL, M_ALL,
 	    "IPv6 mail hosts only" },
 	{ "allow-private", 0, OK_FLAG, F(allow_private), 1, 0, NULL, NULL,
-	    "probe mail hosts at private or loopback addresses" },
+	    NULL, M_ALL, "probe mail hosts at private or loopback addresses" },
 	/* verdicts */
 	{ "verdict-rules", 0, OK_STR, F(verdict_rules), 0, 0, NULL, "FILE",
+	    NULL, M_PROBE,
 	    "verdict rows of your own, tried before the built-in table" },
 	{ "allow-single-label", 0, OK_FLAG, F(allow_single_label), 1, 0,
-	    NULL, NULL, "accept dotless domains (a@host): closed networks" },
-	{ "dns-cache", 0, OK_U32, F(dns_cache), 1, 1u << 20, NULL, "N",
-	    "domains kept in the DNS cache (default 512)" },
+	    NULL, NULL, NULL, M_ALL,
+	    "accept dotless domains (a@host): closed networks" },
+	{ "dns-cache", 0, OK_U32, F(dns_cache), 1, 1u << 20, NULL, "N", "512",
+	    M_PROBE, "domains kept in the DNS cache" },
 	{ "dns-inflight", 0, OK_U32, F(dns_inflight), 1, 4096, NULL, "N",
-	    "domains resolving at once (default 32)" },
+	    "32", M_ALL, "domains resolving at once" },
 	{ "dns-timeout", 0, OK_U32, F(dns_timeout_s), 1, 60, NULL, "SECONDS",
-	    "first DNS timeout, doubled per try (default 2)" },
-	{ "dns-tries", 0, OK_U32, F(dns_tries), 1, 10, NULL, "N",
-	    "DNS tries per server (default 3)" },
+	    "2", M_ALL, "first DNS timeout, doubled per try" },
+	{ "dns-tries", 0, OK_U32, F(dns_tries), 1, 10, NULL, "N", "3", M_ALL,
+	    "DNS tries per server" },
 	{ "ttl-min", 0, OK_U32, F(ttl_min_s), 0, 86400 * 7, NULL, "SECONDS",
-	    "shortest time a DNS answer is kept (default 60)" },
+	    "60", M_ALL, "shortest time a DNS answer is kept" },
 	{ "ttl-max", 0, OK_U32, F(ttl_max_s), 1, 86400 * 7, NULL, "SECONDS",
-	    "longest time a DNS answer is kept (default 3600)" },
-	{ "port", 'p', OK_U32, F(port), 1, 65535, NULL, "PORT",
-	    "SMTP port (default 25)" },
-	{ "helo", 0, OK_STR, F(helo), 0, 0, NULL, "NAME",
+	    "3600", M_ALL, "longest time a DNS answer is kept" },
+	{ "port", 'p', OK_U32, F(port), 1, 65535, NULL, "PORT", "25", M_ALL,
+	    "SMTP port" },
+	{ "helo", 0, OK_STR, F(helo), 0, 0, NULL, "NAME", NULL, M_ALL,
 	    "name to say in EHLO/HELO (default this host's name)" },
-	{ "source", 0, OK_STR, F(source), 0, 0, NULL, "ADDRESS",
+	{ "source", 0, OK_STR, F(source), 0, 0, NULL, "ADDRESS", NULL, M_ALL,
 	    "local address to connect from (default: the system's choice)" },
-	{ "from", 0, OK_STR, F(from), 0, 0, NULL, "ADDRESS",
+	/* "" is the null reverse-path, which no command line can give */
+	{ "from", 0, OK_STR, F(from), 0, 0, NULL, "ADDRESS", "", M_PROBE,
 	    "MAIL FROM address (default <>, the null sender)" },
-	{ "proxy", 0, OK_FN, 0, 0, 0, add_proxy, "URL",
-	    "connect through this SOCKS 5 proxy, "
+	{ "proxy", 0, OK_FN, F(proxy), F(nproxy), CFG_PROXY_MAX, add_list,
+	    "URL", NULL, M_ALL, "connect through this SOCKS 5 proxy, "
 	    "socks5://[USER:PASS@]HOST[:PORT] (repeatable)" },
-	{ "proxy-file", 0, OK_STR, F(proxy_file), 0, 0, NULL, "FILE",
+	{ "proxy-file", 0, OK_STR, F(proxy_file), 0, 0, NULL, "FILE", NULL,
+	    M_ALL,
 	    "SOCKS 5 proxy URLs, one per line (keeps passwords out of ps)" },
-	{ "dnsbl", 0, OK_FN, 0, 0, 0, add_dnsbl, "ZONE",
-	    "selfcheck: a DNSBL zone to look the address up in "
+	{ "dnsbl", 0, OK_FN, F(dnsbl), F(ndnsbl), CFG_DNSBL_MAX, add_list,
+	    "ZONE", NULL, M_SELF, "a DNSBL zone to look the address up in "
 	    "(repeatable; replaces the defaults)" },
 	{ "connect-timeout", 0, OK_FN, F(connect_ms), 1, 600, set_secs,
-	    "SECONDS", "per connection attempt (default 10)" },
+	    "SECONDS", "10", M_ALL, "per connection attempt" },
 	{ "banner-timeout", 0, OK_FN, F(banner_ms), 1, 600, set_secs,
-	    "SECONDS", "for the greeting (default 30)" },
+	    "SECONDS", "30", M_ALL, "for the greeting" },
 	{ "reply-timeout", 0, OK_FN, F(reply_ms), 1, 600, set_secs,
-	    "SECONDS", "for each reply (default 30)" },
+	    "SECONDS", "30", M_ALL, "for each reply" },
 	{ "timeout", 0, OK_FN, F(address_ms), 1, 3600, set_secs,
-	    "SECONDS", "for one attempt at an address (default 120)" },
+	    "SECONDS", "120", M_ALL, "for one attempt at an address" },
+	/* serve answers greylisting at once (derive()): no retries there */
 	{ "greylist-delay", 0, OK_U32, F(greylist_delay_s), 0, 86400, NULL,
-	    "SECONDS", "wait before asking a greylisting server again "
-	    "(default 300)" },
-	{ "greylist-max", 0, OK_U32, F(greylist_max), 0, 10, NULL, "N",
-	    "retries after greylisting (default 2)" },
-	{ "no-retry", 0, OK_FLAG, F(no_retry), 1, 0, NULL, NULL,
+	    "SECONDS", "300", M_CHECK,
+	    "wait before asking a greylisting server again" },
+	{ "greylist-max", 0, OK_U32, F(greylist_max), 0, 10, NULL, "N", "2",
+	    M_CHECK, "retries after greylisting" },
+	{ "no-retry", 0, OK_FLAG, F(no_retry), 1, 0, NULL, NULL, NULL, M_CHECK,
 	    "report greylisting at once as unknown greylisted" },
-	{ "no-catch-all", 0, OK_FN, 0, 0, 0, no_catch_all, NULL,
-	    "do not probe a random recipient per domain" },
-	{ "attempts", 0, OK_U32, F(attempts), 1, 50, NULL, "N",
-	    "attempts per address: transactions, reconnections, retries "
-	    "(default 4)" },
+	{ "no-catch-all", 0, OK_FLAG, F(no_catch_all), 1, 0, NULL, NULL, NULL,
+	    M_PROBE, "do not probe a random recipient per domain" },
+	{ "attempts", 0, OK_U32, F(attempts), 1, 50, NULL, "N", "4", M_PROBE,
+	    "attempts per address: transactions, reconnections, retries" },
 	{ "rejects-per-session", 0, OK_U32, F(rejects_per_session), 1, 1000,
-	    NULL, "N", "rejected recipients, then a new session (default 8)" },
+	    NULL, "N", "8", M_PROBE,
+	    "rejected recipients, then a new session" },
 	{ "tx-per-session", 0, OK_U32, F(tx_per_session), 1, 10000, NULL, "N",
-	    "transactions (MAIL) per session (default 50)" },
+	    "50", M_PROBE, "transactions (MAIL) per session" },
+	/* every session asks the governor before it connects */
 	{ "host-connections", 0, OK_U32, F(host_conn_min), 1, 100000, NULL,
-	    "N", "new connections per minute to one mail host (default 60)" },
+	    "N", "60", M_ALL, "new connections per minute to one mail host" },
 	{ "host-rcpts", 0, OK_U32, F(host_rcpt_min), 1, 1000000, NULL, "N",
-	    "RCPT commands per minute to one mail host (default 600)" },
+	    "600", M_PROBE, "RCPT commands per minute to one mail host" },
 	{ "backoff", 0, OK_FN, F(backoff_ms), 1, 3600000, set_msecs,
-	    "SECONDS", "first pause after a host's temporary failure, "
-	    "doubled each time (default 10)" },
+	    "SECONDS", "10", M_ALL, "first pause after a host's temporary "
+	    "failure, doubled each time" },
 	{ "backoff-max", 0, OK_FN, F(backoff_max_ms), 1, 86400000, set_msecs,
-	    "SECONDS", "longest such pause (default 300)" },
-	{ "limits", 0, OK_STR, F(limits_file), 0, 0, NULL, "FILE",
-	    "politeness limits by MX host name (see POLITENESS)" },
-	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no",
-	    "STARTTLS use (default try)" },
-	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL,
-	    "verify certificates and host names (implies --tls require)" },
-	{ "ca-file", 0, OK_STR, F(ca_file), 0, 0, NULL, "FILE",
-	    "CA bundle (default /etc/ssl/certs/ca-certificates.crt)" },
-	{ "tls-max", 0, OK_U32, F(tls_max), 1, 1024, NULL, "N",
-	    "TLS sessions at once (default 16)" },
-	{ "policy", 0, OK_STR, F(policy), 0, 0, NULL, "LISTEN",
-	    "serve: Postfix policy protocol on a socket path or HOST:PORT" },
-	{ "lines", 0, OK_STR, F(lines), 0, 0, NULL, "LISTEN",
-	    "serve: one address per line, one result line back" },
-	{ "backend", 0, OK_STR, F(backend), 0, 0, NULL, "HOST[:PORT]",
-	    "serve: ask this mail server instead of each domain's MX" },
-	{ "cache", 0, OK_U32, F(cache), 0, 1u << 22, NULL, "N",
-	    "results kept in the result cache (default 1024)" },
+	    "SECONDS", "300", M_ALL, "longest such pause" },
+	{ "limits", 0, OK_STR, F(limits_file), 0, 0, NULL, "FILE", NULL,
+	    M_PROBE, "politeness limits by MX host name (see POLITENESS)" },
+	/* selfcheck only needs a greeting: no STARTTLS (derive()) */
+	{ "tls", 0, OK_FN, 0, 0, 0, set_tls, "try|require|no", "try", M_TLS,
+	    "STARTTLS use" },
+	{ "tls-verify", 0, OK_FLAG, F(tls_verify), 1, 0, NULL, NULL, NULL,
+	    M_TLS, "verify certificates and host names (implies --tls "
+	    "require)" },
+	{ "ca-file", 0, OK_STR, F(ca_file), 0, 0, NULL, "FILE", NULL, M_TLS,
+	    "CA bundle for --tls-verify (default " CA_FILE_DEFAULT ")" },
+	{ "tls-max", 0, OK_U32, F(tls_max), 1, 1024, NULL, "N", "16", M_TLS,
+	    "TLS sessions at once" },
+	{ "policy", 0, OK_STR, F(policy), 0, 0, NULL, "LISTEN", NULL, M_SERVE,
+	    "Postfix policy protocol on a socket path or HOST:PORT" },
+	{ "lines", 0, OK_STR, F(lines), 0, 0, NULL, "LISTEN", NULL, M_SERVE,
+	    "one address per line, one result line back" },
+	{ "backend", 0, OK_STR, F(backend), 0, 0, NULL, "HOST[:PORT]", NULL,
+	    M_SERVE, "ask this mail server instead of each domain's MX" },
+	/* the result cache: serve, and runs over a list with --cache-file */
+	{ "cache", 0, OK_U32, F(cache), 0, 1u << 22, NULL, "N", "1024",
+	    M_PROBE, "results kept in the result cache" },
 	{ "ttl-positive", 0, OK_U32, F(ttl_pos_s), 0, 86400 * 365, NULL,
-	    "SECONDS", "serve: keep deliverable/risky results (default 7 days)" },
+	    "SECONDS", "604800", M_PROBE, "keep deliverable/risky results" },
 	{ "ttl-negative", 0, OK_U32, F(ttl_neg_s), 0, 86400 * 365, NULL,
-	    "SECONDS", "serve: keep undeliverable results (default 3 hours)" },
+	    "SECONDS", "10800", M_PROBE, "keep undeliverable results" },
 	{ "ttl-temp", 0, OK_U32, F(ttl_tmp_s), 0, 86400 * 365, NULL,
-	    "SECONDS", "serve: keep unknown results (default 300)" },
-	{ "cache-file", 0, OK_STR, F(cache_file), 0, 0, NULL, "FILE",
-	    "keep the result cache in FILE (serve, and runs over a list)" },
+	    "SECONDS", "300", M_PROBE, "keep unknown results" },
+	{ "cache-file", 0, OK_STR, F(cache_file), 0, 0, NULL, "FILE", NULL,
+	    M_PROBE, "keep the result cache in FILE" },
 	{ "cache-save", 0, OK_U32, F(cache_save_s), 10, 86400, NULL,
-	    "SECONDS", "write the cache file this often (default 300)" },
-	{ "max-clients", 0, OK_U32, F(max_clients), 1, 4096, NULL, "N",
-	    "serve: clients at once (default 64)" },
+	    "SECONDS", "300", M_PROBE, "write the cache file this often" },
+	{ "max-clients", 0, OK_U32, F(max_clients), 1, 4096, NULL, "N", "64",
+	    M_SERVE, "clients at once" },
 	{ "max-request", 0, OK_U32, F(max_request), 256, 65536, NULL, "BYTES",
-	    "serve: largest request (default 8192)" },
+	    "8192", M_SERVE, "largest request" },
 	{ "client-timeout", 0, OK_FN, F(client_ms), 1, 86400, set_secs,
-	    "SECONDS", "serve: idle client connections closed (default 300)" },
+	    "SECONDS", "300", M_SERVE, "idle client connections closed" },
 	{ "socket-mode", 0, OK_FN, F(socket_mode), 0, 0777, set_octal, "MODE",
-	    "serve: permissions of socket files (default 0660)" },
+	    "0660", M_SERVE, "permissions of socket files" },
 	{ "socket-owner", 0, OK_STR, F(socket_owner), 0, 0, NULL,
-	    "USER[:GROUP]", "serve: owner of socket files" },
+	    "USER[:GROUP]", NULL, M_SERVE, "owner of socket files" },
 	/* serve hardening (issue 19) */
-	{ "user", 0, OK_STR, F(user), 0, 0, NULL, "USER[:GROUP]",
-	    "serve: run as USER once sockets and files are open" },
+	{ "user", 0, OK_STR, F(user), 0, 0, NULL, "USER[:GROUP]", NULL,
+	    M_SERVE, "run as USER once sockets and files are open" },
 	{ "drain-timeout", 0, OK_FN, F(drain_ms), 1, 3600, set_secs,
-	    "SECONDS", "serve: at SIGTERM, finish probes and answers for at "
-	    "most this long (default 15)" },
+	    "SECONDS", "15", M_SERVE,
+	    "at SIGTERM, finish probes and answers for at most this long" },
+	/* deliverable is always accepted: ACT_ACCEPT is 0 */
 	{ "on-undeliverable", 0, OK_FN, 0, V_UNDELIVERABLE, 0, set_action,
-	    "reject|defer|accept", "serve: policy answer (default reject)" },
+	    "reject|defer|accept", "reject", M_SERVE, "policy answer" },
 	{ "on-risky", 0, OK_FN, 0, V_RISKY, 0, set_action,
-	    "reject|defer|accept", "serve: policy answer (default accept)" },
+	    "reject|defer|accept", "accept", M_SERVE, "policy answer" },
 	{ "on-unknown", 0, OK_FN, 0, V_UNKNOWN, 0, set_action,
-	    "defer|accept", "serve: policy answer (default defer)" },
-	{ "syslog", 0, OK_FLAG, F(syslog), 1, 0, NULL, NULL,
-	    "serve: log to syslog (/dev/log) instead of stderr" },
-	{ "stats", 0, OK_U32, F(stats_s), 0, 86400, NULL, "SECONDS",
-	    "serve: log the counters this often (default never)" },
-	{ "progress", 0, OK_FN, 0, 1, 86400, set_progress, "[=N]",
-	    "progress on stderr: redrawn on a terminal, else every N s "
-	    "(default 10)" },
-	{ "resume", 0, OK_STR, F(resume), 0, 0, NULL, "FILE",
+	    "defer|accept", "defer", M_SERVE, "policy answer" },
+	{ "syslog", 0, OK_FLAG, F(syslog), 1, 0, NULL, NULL, NULL, M_SERVE,
+	    "log to syslog (/dev/log) instead of stderr" },
+	{ "stats", 0, OK_U32, F(stats_s), 0, 86400, NULL, "SECONDS", "0",
+	    M_SERVE, "log the counters this often, 0 never" },
+	/* runs over a list */
+	{ "progress", 0, OK_FN, 0, 1, 86400, set_progress, "[=N]", NULL,
+	    M_CHECK, "progress on stderr: redrawn on a terminal, else every "
+	    "N s (N default " OPT_STR(PROGRESS_S) ")" },
+	{ "resume", 0, OK_STR, F(resume), 0, 0, NULL, "FILE", NULL, M_CHECK,
 	    "skip addresses with a final result in FILE (an earlier output)" },
 	{ "resume-keep-unknown", 0, OK_FLAG, F(resume_keep_unknown), 1, 0,
-	    NULL, NULL, "--resume: do not ask again greylisted, timeout, ... "
-	    "unknowns" },
-	{ "passes", 0, OK_U32, F(passes), 0, 1024, NULL, "N",
-	    "read a regular file in N passes by domain (default 0: chosen)" },
-	{ "shard", 0, OK_FN, 0, 0, 0, set_shard, "K/N",
+	    NULL, NULL, NULL, M_CHECK, "--resume: do not ask again "
+	    "greylisted, timeout, ... unknowns" },
+	{ "passes", 0, OK_U32, F(passes), 0, 1024, NULL, "N", "0", M_CHECK,
+	    "read a regular file in N passes by domain, 0 chosen" },
+	{ "shard", 0, OK_FN, 0, 0, 0, set_shard, "K/N", NULL, M_CHECK,
 	    "only the addresses whose domain falls in shard K of 0..N-1" },
-	{ "seed", 0, OK_FN, 0, 0, 0, set_seed, "N",
+	{ "seed", 0, OK_FN, 0, 0, 0, set_seed, "N", NULL, M_ALL,
 	    "fix all randomness, for reproducible runs" },
-	{ "verbose", 'v', OK_FLAG, F(verbose), 1, 0, NULL, NULL,
+	{ "verbose", 'v', OK_FLAG, F(verbose), 1, 0, NULL, NULL, NULL, M_ALL,
 	    "say more on stderr (twice: trace every state change)" },
-	{ "version", 'V', OK_FN, 0, 0, 0, show_version, NULL,
+	{ "version", 'V', OK_FN, 0, 0, 0, show_version, NULL, NULL, M_ALL,
 	    "print version and build options" },
-	{ "help", 'h', OK_FN, 0, 0, 0, show_help, NULL,
+	{ "help", 'h', OK_FN, 0, 0, 0, show_help, NULL, NULL, M_ALL,
 	    "print this help" },
 };
 
+/* the front ends by OPT_M_* bit, for messages */
+static const char *const front_name[] = {
+	"address checks", "serve", "audit", "selfcheck"
+};
+
+/*
+ * Every field at its default: zero, then each option's def through its
+ * own parser.  What depends on other options comes later, in derive().
+ */
 static void
 defaults(struct config *c)
 {
+	size_t	 i;
+
 	memset(c, 0, sizeof(*c));
 	c->mode = MODE_PROBE;
-	c->fmt = OUT_TEXT;
-	c->ring = 0;		/* check(): by --order */
-	c->concurrency = 32;
-	c->queue = 768;
-	c->per_domain = 2;
-	c->rcpt_per_session = 20;
-	c->dns_cache = 512;
-	c->dns_inflight = 32;
-	c->dns_timeout_s = 2;
-	c->dns_tries = 3;
-	c->ttl_min_s = 60;
-	c->ttl_max_s = 3600;
-	c->port = 25;
-	c->from = "";
-	c->connect_ms = 10000;
-	c->banner_ms = 30000;
-	c->reply_ms = 30000;
-	c->address_ms = 120000;
-	c->greylist_delay_s = 300;
-	c->greylist_max = 2;
-	c->catch_all = 1;
-	c->attempts = 4;
-	c->rejects_per_session = 8;
-	c->tx_per_session = 50;
-	c->host_conn_min = 60;
-	c->host_rcpt_min = 600;
-	c->backoff_ms = 10000;
-	c->backoff_max_ms = 300000;
-	c->tls = TLSM_TRY;
-	c->tls_max = 16;
-	c->cache = 1024;
-	c->ttl_pos_s = 7 * 86400;
-	c->ttl_neg_s = 3 * 3600;
-	c->ttl_tmp_s = 300;
-	c->cache_save_s = 300;
-	c->max_clients = 64;
-	c->max_request = 8192;
-	c->client_ms = 300000;
-	c->socket_mode = 0660;
-	c->drain_ms = 15000;
-	c->act[V_DELIVERABLE] = ACT_ACCEPT;
-	c->act[V_UNDELIVERABLE] = ACT_REJECT;
-	c->act[V_RISKY] = ACT_ACCEPT;
-	c->act[V_UNKNOWN] = ACT_DEFER;
+	for (i = 0; i < MXP_NELEM(opts); i++) {
+		if (opts[i].def == NULL) {
+			continue;
+		}
+		if (opts[i].kind == OK_STR) {
+			/* a string default is taken as it is ("" for --from) */
+			*(const char **)(void *)((char *)c + opts[i].off) =
+			    opts[i].def;
+		} else {
+			apply(c, &opts[i], opts[i].def);
+		}
+	}
 }
+
 
 static void
 set_action(struct config *c, const struct opt *o, const char *v)
@@ -332,42 +361,25 @@ set_octal(struct config *c, const struct opt *o, const char *v)
 	*(uint32_t *)(void *)((char *)c + o->off) = m;
 }
 
+/*
+ * A repeatable option into a fixed array of strings: o->off is the array,
+ * o->min the offset of its count (an int), o->max its capacity.
+ */
 static void
-no_catch_all(struct config *c, const struct opt *o, const char *v)
+add_list(struct config *c, const struct opt *o, const char *v)
 {
-	(void)o;
-	(void)v;
-	c->catch_all = 0;
-}
+	const char	**list = (const char **)(void *)((char *)c + o->off);
+	int		 *n = (int *)(void *)((char *)c + o->min);
+	char		  num[16];
+	struct buf	  b;
 
-static void
-add_dns(struct config *c, const struct opt *o, const char *v)
-{
-	(void)o;
-	if (c->ndns == CFG_DNS_MAX - 1) {
-		die(EXIT_USAGE, "--dns: at most 3 servers", NULL);
+	if ((uint32_t)*n >= o->max) {
+		buf_init(&b, num, sizeof(num));
+		buf_addu(&b, o->max);
+		die(EXIT_USAGE, "--", o->name, ": at most ", buf_nul(&b),
+		    " given", NULL);
 	}
-	c->dns[c->ndns++] = v;
-}
-
-static void
-add_proxy(struct config *c, const struct opt *o, const char *v)
-{
-	(void)o;
-	if (c->nproxy == CFG_PROXY_MAX) {
-		die(EXIT_USAGE, "--proxy: at most 32 proxies", NULL);
-	}
-	c->proxy[c->nproxy++] = v;
-}
-
-static void
-add_dnsbl(struct config *c, const struct opt *o, const char *v)
-{
-	(void)o;
-	if (c->ndnsbl == CFG_DNSBL_MAX) {
-		die(EXIT_USAGE, "--dnsbl: at most 8 zones", NULL);
-	}
-	c->dnsbl[c->ndnsbl++] = v;
+	list[(*n)++] = v;
 }
 
 static void
@@ -396,21 +408,29 @@ set_tls(struct config *c, const struct opt *o, const char *v)
 	}
 }
 
+/* "--NAME: want WHAT in MIN..MAX, not "V"": exit 64 */
+static void
+die_range(const struct opt *o, const char *what, const char *v)
+{
+	char		 num[24];
+	struct buf	 b;
+
+	buf_init(&b, num, sizeof(num));
+	buf_addu(&b, o->min);
+	buf_adds(&b, "..");
+	buf_addu(&b, o->max);
+	die(EXIT_USAGE, "--", o->name, ": want ", what, " in ", buf_nul(&b),
+	    ", not \"", v, "\"", NULL);
+}
+
 /* a whole number of seconds into a millisecond field */
 static void
 set_secs(struct config *c, const struct opt *o, const char *v)
 {
 	uint64_t	 u;
-	char		 num[24];
-	struct buf	 b;
 
 	if (parse_u64(v, o->min, o->max, &u) != 0) {
-		buf_init(&b, num, sizeof(num));
-		buf_addu(&b, o->min);
-		buf_adds(&b, "..");
-		buf_addu(&b, o->max);
-		die(EXIT_USAGE, "--", o->name, ": want seconds in ",
-		    buf_nul(&b), ", not \"", v, "\"", NULL);
+		die_range(o, "seconds", v);
 	}
 	*(uint32_t *)(void *)((char *)c + o->off) = (uint32_t)(u * 1000);
 }
@@ -488,49 +508,130 @@ set_seed(struct config *c, const struct opt *o, const char *v)
 	}
 }
 
+/* "3600" seconds also as "= 1 hour": the TTLs are easier read so */
 static void
-show_help(struct config *c, const struct opt *o, const char *v)
+help_gloss(struct buf *b, const struct opt *o)
 {
-	char		 mem[16384];
-	struct buf	 b;
-	size_t		 i, col;
+	uint64_t	 u;
 
-	(void)c;
-	(void)o;
-	(void)v;
-	buf_init(&b, mem, sizeof(mem));
-	buf_adds(&b, "usage: mxprobe [options] [address ...]\n"
+	if (strcmp(o->arg, "SECONDS") != 0 ||
+	    parse_u64(o->def, 3600, UINT32_MAX, &u) != 0 || u % 3600 != 0) {
+		return;
+	}
+	buf_adds(b, " = ");
+	if (u % 86400 == 0) {
+		buf_addu(b, u / 86400);
+		buf_adds(b, u == 86400 ? " day" : " days");
+	} else {
+		buf_addu(b, u / 3600);
+		buf_adds(b, u == 3600 ? " hour" : " hours");
+	}
+}
+
+/* "serve", "address checks and audit": the front ends in a mask */
+static void
+add_fronts(struct buf *b, unsigned modes)
+{
+	size_t	 i, n = 0, k = 0;
+
+	for (i = 0; i < MXP_NELEM(front_name); i++) {
+		n += (modes >> i) & 1;
+	}
+	for (i = 0; i < MXP_NELEM(front_name); i++) {
+		if (!((modes >> i) & 1)) {
+			continue;
+		}
+		if (k > 0) {
+			buf_adds(b, k + 1 == n ? " and " : ", ");
+		}
+		buf_adds(b, front_name[i]);
+		k++;
+	}
+}
+
+/* see config.h */
+void
+opt_help(struct buf *b)
+{
+	const struct opt	*o;
+	size_t			 i, col;
+
+	buf_adds(b, "usage: mxprobe [options] [address ...]\n"
 	    "       mxprobe [options] -f FILE\n"
 	    "       mxprobe serve --policy LISTEN|--lines LISTEN [options]\n"
 	    "       mxprobe audit [options] DOMAIN... | -f FILE\n"
 	    "       mxprobe selfcheck [options] [DOMAIN...]\n"
 	    "Check whether mailboxes exist, without sending mail.\n"
-	    "Addresses come from the arguments, -f FILE, or stdin.\n\n");
+	    "Addresses come from the arguments, -f FILE, or stdin.\n"
+	    "An option marked \"serve:\" (\"selfcheck:\") is for that "
+	    "command only.\n\n");
 	for (i = 0; i < MXP_NELEM(opts); i++) {
-		col = b.len;
-		if (opts[i].letter != 0) {
-			buf_adds(&b, "  -");
-			buf_addc(&b, opts[i].letter);
-			buf_adds(&b, ", --");
+		o = &opts[i];
+		col = b->len;
+		if (o->letter != 0) {
+			buf_adds(b, "  -");
+			buf_addc(b, o->letter);
+			buf_adds(b, ", --");
 		} else {
-			buf_adds(&b, "      --");
+			buf_adds(b, "      --");
 		}
-		buf_adds(&b, opts[i].name);
-		if (opts[i].arg != NULL) {
-			if (!optional_value(&opts[i])) {
-				buf_addc(&b, ' ');
+		buf_adds(b, o->name);
+		if (o->arg != NULL) {
+			if (!optional_value(o)) {
+				buf_addc(b, ' ');
 			}
-			buf_adds(&b, opts[i].arg);
+			buf_adds(b, o->arg);
 		}
 		do {
-			buf_addc(&b, ' ');
-		} while (b.len - col < 32);
-		buf_adds(&b, opts[i].help);
-		buf_addc(&b, '\n');
+			buf_addc(b, ' ');
+		} while (b->len - col < 32);
+		if (!(o->modes & OPT_M_CHECK)) {
+			add_fronts(b, o->modes);
+			buf_adds(b, ": ");
+		}
+		buf_adds(b, o->help);
+		if (o->def != NULL && o->def[0] != '\0') {
+			buf_adds(b, " (default ");
+			buf_adds(b, o->def);
+			help_gloss(b, o);
+			buf_addc(b, ')');
+		} else if (o->def != NULL && o->arg == NULL) {
+			buf_adds(b, " (default)");
+		}
+		buf_addc(b, '\n');
 	}
-	buf_adds(&b, "\nExit status: 0 all deliverable, 1 some undeliverable, "
+	buf_adds(b, "\nExit status: 0 all deliverable, 1 some undeliverable, "
 	    "2 some risky,\n3 some unknown (the highest wins), 64 usage, "
 	    "70 internal error.\nSee mxprobe(1).\n");
+}
+
+/* see config.h */
+int
+opt_about(size_t i, struct opt_about *a)
+{
+	if (i >= MXP_NELEM(opts)) {
+		return -1;
+	}
+	a->name = opts[i].name;
+	a->letter = opts[i].letter;
+	a->arg = opts[i].arg;
+	a->def = opts[i].def;
+	a->modes = opts[i].modes;
+	return 0;
+}
+
+static void
+show_help(struct config *c, const struct opt *o, const char *v)
+{
+	char		 mem[16384];
+	struct buf	 b;
+
+	(void)c;
+	(void)o;
+	(void)v;
+	buf_init(&b, mem, sizeof(mem));
+	opt_help(&b);
+	MXP_ASSERT(!b.trunc);
 	(void)write_all(1, b.p, b.len);
 	exit(0);
 }
@@ -594,8 +695,6 @@ takes_value(const struct opt *o)
 static void
 apply(struct config *c, const struct opt *o, const char *v)
 {
-	char		 num[24];
-	struct buf	 b;
 	uint64_t	 u;
 
 	switch (o->kind) {
@@ -604,12 +703,7 @@ apply(struct config *c, const struct opt *o, const char *v)
 		break;
 	case OK_U32:
 		if (parse_u64(v, o->min, o->max, &u) != 0) {
-			buf_init(&b, num, sizeof(num));
-			buf_addu(&b, o->min);
-			buf_adds(&b, "..");
-			buf_addu(&b, o->max);
-			die(EXIT_USAGE, "--", o->name, ": want a whole number in ",
-			    buf_nul(&b), ", not \"", v, "\"", NULL);
+			die_range(o, "a whole number", v);
 		}
 		*(uint32_t *)(void *)((char *)c + o->off) = (uint32_t)u;
 		break;
@@ -670,15 +764,15 @@ backend_port(struct config *c)
 static void
 set_progress(struct config *c, const struct opt *o, const char *v)
 {
-	uint64_t	 u = 10;
+	uint64_t	 u = PROGRESS_S;
 
 	if (v != NULL && parse_u64(v, o->min, o->max, &u) != 0) {
-		die(EXIT_USAGE, "--progress: want seconds in 1..86400, not \"",
-		    v, "\"", NULL);
+		die_range(o, "seconds", v);
 	}
 	c->progress_s = (uint32_t)u;
 }
 
+/* checks across options, once the command line is read */
 static void
 check(struct config *c)
 {
@@ -691,14 +785,6 @@ check(struct config *c)
 	if (c->file != NULL && c->nargs > 0) {
 		die(EXIT_USAGE, "give addresses as arguments or with -f, "
 		    "not both", NULL);
-	}
-	if (c->ring == 0) {
-		/*
-		 * In input order each address in progress holds its slot, so
-		 * the ring bounds the work in progress; in completion order
-		 * only finished, unwritten results do.
-		 */
-		c->ring = c->ordered ? 256 : 16;
 	}
 	if (c->backoff_ms > c->backoff_max_ms) {
 		die(EXIT_USAGE, "--backoff is above --backoff-max", NULL);
@@ -746,52 +832,79 @@ check(struct config *c)
 			die(EXIT_USAGE, "serve: give --policy and/or --lines",
 			    NULL);
 		}
-		if (c->nargs > 0 || c->file != NULL) {
+		if (c->nargs > 0) {
 			die(EXIT_USAGE, "serve takes no addresses", NULL);
 		}
-		/* a greylisted probe is answered now, cached briefly */
-		c->no_retry = 1;
-		if (c->backend != NULL) {
-			backend_port(c);
-		}
-		if (c->resume != NULL || c->progress_s != 0) {
-			die(EXIT_USAGE, "--resume and --progress are for runs "
-			    "over a list, not \"mxprobe serve\"", NULL);
-		}
-	} else if (c->policy != NULL || c->lines != NULL ||
-	    c->backend != NULL) {
-		die(EXIT_USAGE, "--policy, --lines and --backend "
-		    "are for \"mxprobe serve\"", NULL);
-	}
-	if (c->mode == MODE_SELFCHECK) {
-		if (c->file != NULL) {
-			die(EXIT_USAGE, "selfcheck takes domains as arguments",
-			    NULL);
-		}
-		/* a greeting is all it needs: no STARTTLS */
-		c->tls = TLSM_NO;
-	} else if (c->ndnsbl > 0) {
-		die(EXIT_USAGE, "--dnsbl is for \"mxprobe selfcheck\"", NULL);
 	}
 	if (c->resume_keep_unknown && c->resume == NULL) {
 		die(EXIT_USAGE, "--resume-keep-unknown needs --resume FILE",
 		    NULL);
 	}
+	/*
+	 * "Verified or no answer": falling back to plaintext when
+	 * verification fails (--tls try) would protect nothing against an
+	 * active attacker, who need only break the handshake.  (audit
+	 * reports what it sees and keeps its --tls.)
+	 */
+	if (c->tls_verify && c->mode != MODE_AUDIT && c->tls == TLSM_NO) {
+		die(EXIT_USAGE, "--tls-verify needs TLS: not with --tls no",
+		    NULL);
+	}
+}
+
+/*
+ * Defaults computed from other options or from the front end: every such
+ * rule is here, after check(), each with its reason.
+ */
+static void
+derive(struct config *c)
+{
+	/* the ring: see RING_COMPLETION */
+	if (c->ring == 0) {
+		c->ring = c->ordered ? RING_INPUT : RING_COMPLETION;
+	}
+	/* the catch-all probe is on unless --no-catch-all */
+	c->catch_all = !c->no_catch_all;
+	if (c->mode == MODE_SERVE) {
+		/* a greylisted probe is answered now, cached briefly */
+		c->no_retry = 1;
+		/* --backend HOST:PORT: the port is --port's */
+		if (c->backend != NULL) {
+			backend_port(c);
+		}
+	}
+	if (c->mode == MODE_SELFCHECK) {
+		/* a greeting is all it needs: no STARTTLS */
+		c->tls = TLSM_NO;
+	}
 	if (c->tls_verify && c->ca_file == NULL) {
-		c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
+		c->ca_file = CA_FILE_DEFAULT;
 	}
 	if (c->tls_verify && c->mode != MODE_AUDIT) {
-		/*
-		 * "Verified or no answer": falling back to plaintext when
-		 * verification fails (--tls try) would protect nothing against
-		 * an active attacker, who need only break the handshake.
-		 */
-		if (c->tls == TLSM_NO) {
-			die(EXIT_USAGE, "--tls-verify needs TLS: not with --tls "
-			    "no", NULL);
-		}
+		/* verified or no answer: see check() */
 		c->tls = TLSM_REQUIRE;
 	}
+}
+
+/* an option given to a front end it means nothing to: exit 64 */
+static void
+refuse(const struct opt *o, unsigned front)
+{
+	char		 mem[128];
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, mem, sizeof(mem) - 1);
+	add_fronts(&b, o->modes);
+	buf_adds(&b, ", not to ");
+	for (i = 0; i < MXP_NELEM(front_name); i++) {
+		if (front == 1u << i) {
+			buf_adds(&b, i == 0 ? "" : "\"mxprobe ");
+			buf_adds(&b, front_name[i]);
+			buf_adds(&b, i == 0 ? "" : "\"");
+		}
+	}
+	die(EXIT_USAGE, "--", o->name, " applies to ", buf_nul(&b), NULL);
 }
 
 /* see config.h */
@@ -801,16 +914,19 @@ opt_parse(struct config *c, int argc, char **argv)
 	const struct opt	*o;
 	const char		*a, *v, *eq;
 	int			 i;
+	unsigned		 front = OPT_M_CHECK;
 	char			 letter[2] = { 0, 0 };
 
 	defaults(c);
 	i = 1;
 	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
 		c->mode = MODE_SERVE;
+		front = OPT_M_SERVE;
 		i = 2;
 	} else if (argc > 1 && strcmp(argv[1], "selfcheck") == 0) {
 #if MXP_SELFCHECK
 		c->mode = MODE_SELFCHECK;	/* domains, not addresses */
+		front = OPT_M_SELFCHECK;
 		i = 2;
 #else
 		die(EXIT_USAGE, "this build has no selfcheck (built with "
@@ -819,6 +935,7 @@ opt_parse(struct config *c, int argc, char **argv)
 	} else if (argc > 1 && strcmp(argv[1], "audit") == 0) {
 #if MXP_AUDIT
 		c->mode = MODE_AUDIT;	/* domains, not addresses */
+		front = OPT_M_AUDIT;
 		i = 2;
 #else
 		die(EXIT_USAGE, "this build has no audit (built with AUDIT=0)",
@@ -843,6 +960,9 @@ opt_parse(struct config *c, int argc, char **argv)
 				die(EXIT_USAGE, "unknown option ", a,
 				    " (see --help)", NULL);
 			}
+			if (!(o->modes & front)) {
+				refuse(o, front);
+			}
 			if (eq != NULL) {
 				if (!takes_value(o) && !optional_value(o)) {
 					die(EXIT_USAGE, "--", o->name,
@@ -856,6 +976,9 @@ opt_parse(struct config *c, int argc, char **argv)
 			if (o == NULL) {
 				die(EXIT_USAGE, "unknown option -", letter,
 				    " (see --help)", NULL);
+			}
+			if (!(o->modes & front)) {
+				refuse(o, front);
 			}
 			if (a[2] != '\0') {
 				if (!takes_value(o)) {
@@ -878,4 +1001,5 @@ opt_parse(struct config *c, int argc, char **argv)
 	c->args = argv + i;
 	c->nargs = argc - i;
 	check(c);
+	derive(c);
 }

@@ -17,12 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out.h"
 #include "resume.h"
 #include "ring.h"
 #include "util.h"
 #include "verdict.h"
-
-#define LINE_MAX_OUT	8192	/* out.h OUT_LINE_MAX: a result line */
 
 static uint64_t		*keys;
 static uint64_t		 nkeys;
@@ -340,7 +339,7 @@ resume_load(const char *path, int keep_unknown, off_t *good_len,
 {
 	FILE		*f;
 	int		 fd, final, saved, skipping = 0;
-	char		 line[LINE_MAX_OUT + 2], key[RES_ADDR_MAX + 4];
+	char		 line[OUT_LINE_MAX + 2], key[RES_ADDR_MAX + 4];
 	size_t		 n, klen;
 	uint64_t	 cap, i, j;
 

@@ -64,12 +64,6 @@ spf_costs_lookup(enum spf_kind k)
 }
 
 static int
-lc(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static int
 alpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -81,24 +75,11 @@ digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-static int
-eqn(const char *s, size_t n, const char *w)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if (w[i] == '\0' || lc((unsigned char)s[i]) != w[i]) {
-			return 0;
-		}
-	}
-	return w[n] == '\0';
-}
-
 /* see spf.h */
 int
 spf_is(const char *s, size_t len)
 {
-	return len >= 6 && eqn(s, 6, "v=spf1") && (len == 6 || s[6] == ' ');
+	return len >= 6 && util_eq_lc(s, 6, "v=spf1") && (len == 6 || s[6] == ' ');
 }
 
 /*
@@ -134,7 +115,7 @@ macro_string(const char *s, size_t n, int exp, int *macro)
 			return SPF_E_MACRO;
 		}
 		i += 2;
-		c = (unsigned char)lc((unsigned char)s[i]);
+		c = (unsigned char)util_lc((unsigned char)s[i]);
 		if (c == '\0' || (strchr("sloidphv", c) == NULL &&
 		    !(exp && strchr("crt", c) != NULL))) {
 			return SPF_E_MACRO;
@@ -142,7 +123,7 @@ macro_string(const char *s, size_t n, int exp, int *macro)
 		for (i++; i < n && digit((unsigned char)s[i]); i++) {
 			continue;
 		}
-		if (i < n && lc((unsigned char)s[i]) == 'r') {
+		if (i < n && util_lc((unsigned char)s[i]) == 'r') {
 			i++;
 		}
 		for (; i < n && strchr(".-+,/_=", s[i]) != NULL &&
@@ -321,7 +302,7 @@ term(struct spf_rec *r, const char *s, size_t n, size_t base)
 	for (k = 0; k < SPF_UNKNOWN_MOD; k++) {
 		int is_mod = k == SPF_REDIRECT || k == SPF_EXP;
 
-		if (is_mod == modifier && eqn(s, nl, kinds[k].name)) {
+		if (is_mod == modifier && util_eq_lc(s, nl, kinds[k].name)) {
 			break;
 		}
 	}

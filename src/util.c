@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -296,6 +297,52 @@ ip_text(int family, const uint8_t *a, char *out, size_t cap)
 		}
 	}
 	buf_nul(&b);
+}
+
+/* see util.h */
+int
+util_lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* see util.h */
+int
+util_eq_lc(const char *s, size_t n, const char *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i] == '\0' || util_lc((unsigned char)s[i]) != w[i]) {
+			return 0;
+		}
+	}
+	return w[n] == '\0';
+}
+
+/* see util.h */
+int
+util_is_regular(int fd)
+{
+	struct stat	 st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* see util.h */
+int
+util_addr_in(int family, const void *addrs, int n, const void *want)
+{
+	size_t	 len = family == 4 ? 4 : 16;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (memcmp((const char *)addrs + (size_t)i * len, want,
+		    len) == 0) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* see util.h */

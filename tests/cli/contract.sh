@@ -104,10 +104,52 @@ mxp --syntax-only -f "$T/does-not-exist"
 check_eq "missing file: 64" "$rc" 64
 check "missing file: says why" grep -q 'does-not-exist' "$T/err"
 
+# an option where it means nothing: 64, a message naming it and the mode
+mxp --policy x.sock a@b.example
+check_eq "--policy in a check -> 64" "$rc" 64
+check "--policy in a check: says where it applies" grep -q \
+    -- '--policy applies to serve, not to address checks' "$T/err"
+mxp --syntax-only --drain-timeout 5 a@b.example
+check_eq "--drain-timeout in a check -> 64" "$rc" 64
+check "--drain-timeout in a check: named" grep -q -- '--drain-timeout' "$T/err"
+mxp serve --lines "$T/x.sock" --order input
+check_eq "--order in serve -> 64" "$rc" 64
+check "--order in serve: says where it applies" grep -q \
+    -- '--order applies to address checks, not to "mxprobe serve"' "$T/err"
+mxp serve --lines "$T/x.sock" --no-retry
+check_eq "--no-retry in serve -> 64" "$rc" 64
+mxp serve --lines "$T/x.sock" -f "$T/in"
+check_eq "-f in serve -> 64" "$rc" 64
+check "-f in serve: named" grep -q -- '--file applies to' "$T/err"
+if $MXPROBE --version | grep -q "AUDIT=1"; then
+	mxp audit --dnsbl zen.example b.example
+	check_eq "--dnsbl in audit -> 64" "$rc" 64
+	check "--dnsbl in audit: says where it applies" grep -q \
+	    -- '--dnsbl applies to selfcheck, not to "mxprobe audit"' "$T/err"
+	mxp audit --mx-only b.example
+	check_eq "--mx-only in audit -> 64" "$rc" 64
+fi
+if ! $MXPROBE selfcheck --nosuch 2>&1 | grep -q "no selfcheck"; then
+	mxp selfcheck --tls require
+	check_eq "--tls in selfcheck -> 64" "$rc" 64
+	check "--tls in selfcheck: says where it applies" grep -q -- \
+	    '--tls applies to address checks, serve and audit, not to "mxprobe selfcheck"' \
+	    "$T/err"
+fi
+check "no socket made by a refused serve" test ! -e "$T/x.sock"
+
 # --help and --version
 mxp --help
 check_eq "--help exit 0" "$rc" 0
 check "--help lists --syntax-only" grep -q -- '--syntax-only' "$T/out"
+check "--help prints the defaults from the table" grep -q \
+    -- '--concurrency N .*(default 32)$' "$T/out"
+check "--help marks serve options" grep -q -- '--max-clients N .*serve: ' "$T/out"
+# the manual page documents every option --help names
+for o in $(grep -o -- '--[a-z][a-z0-9-]*' "$T/out" | sort -u); do
+	check "mxprobe.1 documents $o" grep -qF -- \
+	    "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$TOP/docs/mxprobe.1"
+done
 mxp --version
 check_eq "--version exit 0" "$rc" 0
 check "--version names mxprobe" grep -q '^mxprobe [0-9]' "$T/out"

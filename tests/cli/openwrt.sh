@@ -202,6 +202,10 @@ check_eq "init proxy: command line" "$(cmdline proxy)" \
 mxp --help
 for o in $(cat "$T"/*.out | grep -o '\[--[a-z-]*\]' | tr -d '[]' | sort -u); do
 	check "init option $o is in mxprobe --help" grep -q -- "$o " "$T/out"
+	# and applies to serve (stopped before starting: --nosuch)
+	$MXPROBE serve "$o" 1 --nosuch >/dev/null 2>"$T/mode.err" || true
+	check "init option $o applies to serve" \
+	    sh -c "! grep -q 'applies to' '$T/mode.err'"
 done
 check "mxprobe knows the serve subcommand" grep -q 'mxprobe serve' "$T/out"
 

@@ -3,9 +3,10 @@
  *
  * Each tests/unit/test_<module>.c defines one or more functions
  *	void test_<name>(void);
- * and run.c lists them.  Inside a test, T_CHECK() and friends count one
- * check each; a failed check prints file:line and what was expected, and
- * the test goes on so a table-driven test reports every bad row at once.
+ * and tests/unit/tests.h lists them (run.c runs the list).  Inside a
+ * test, T_CHECK() and friends count one check each; a failed check prints
+ * file:line and what was expected, and the test goes on so a table-driven
+ * test reports every bad row at once.
  */
 #ifndef MXP_T_H
 #define MXP_T_H

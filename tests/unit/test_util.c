@@ -129,6 +129,33 @@ t_ip(void)
 	}
 }
 
+/* util_lc, util_eq_lc, util_addr_in */
+static void
+t_small(void)
+{
+	static const uint8_t	 a4[3][4] = { { 192, 0, 2, 1 },
+		{ 198, 51, 100, 7 }, { 203, 0, 113, 9 } };
+	static const uint8_t	 a6[2][16] = { { 0x20, 0x01, 0x0d, 0xb8 },
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	static const uint8_t	 w4[4] = { 198, 51, 100, 7 };
+	static const uint8_t	 w6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+	T_INTEQ(util_lc('Q'), 'q');
+	T_INTEQ(util_lc('q'), 'q');
+	T_INTEQ(util_lc('@'), '@');
+	T_INTEQ(util_lc(0xc4), 0xc4);
+	T_INTEQ(util_eq_lc("V=DMARC1", 1, "v"), 1);
+	T_INTEQ(util_eq_lc("Include", 7, "include"), 1);
+	T_INTEQ(util_eq_lc("Include", 6, "include"), 0);
+	T_INTEQ(util_eq_lc("includes", 8, "include"), 0);
+	T_INTEQ(util_eq_lc("", 0, ""), 1);
+	T_INTEQ(util_addr_in(4, a4, 3, w4), 1);
+	T_INTEQ(util_addr_in(4, a4, 1, w4), 0);
+	T_INTEQ(util_addr_in(4, NULL, 0, w4), 0);
+	T_INTEQ(util_addr_in(6, a6, 2, w6), 1);
+	T_INTEQ(util_addr_in(6, a6, 1, w6), 0);
+}
+
 void
 test_util(void)
 {
@@ -136,4 +163,5 @@ test_util(void)
 	t_buf();
 	t_str_copy();
 	t_parse();
+	t_small();
 }

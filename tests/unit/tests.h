@@ -9,6 +9,9 @@
 	T(addr) \
 	T(punycode) \
 	T(util) \
+	T(opt_defaults) \
+	T(opt_modes) \
+	T(opt_absurd) \
 	T(verdict) \
 	T(reply) \
 	T(verdict_table) \
