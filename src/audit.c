@@ -666,14 +666,10 @@ static void
 fwd_check(struct aq *q, int fam, const void *addrs, int n, void *rr)
 {
 	struct ahost	*h = &q->au->host[q->idx];
-	size_t		 len = fam == 4 ? 4 : 16;
-	int		 i;
 
-	for (i = 0; i < n; i++) {
-		if (h->mx.addr[0].family == fam && memcmp((const char *)
-		    addrs + (size_t)i * len, h->mx.addr[0].a, len) == 0) {
-			h->fwd_ok = 1;
-		}
+	if (h->mx.addr[0].family == fam &&
+	    util_addr_in(fam, addrs, n, h->mx.addr[0].a)) {
+		h->fwd_ok = 1;
 	}
 	free(rr);
 	fwd_done(q->au, h);

@@ -1812,14 +1812,6 @@ on_tick(void *arg)
 	timer_set(&tick, loop_now() + tick_period());
 }
 
-static int
-is_regular(int fd)
-{
-	struct stat	 st;
-
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /*
  * Is name a fully qualified host name one may say in EHLO (RFC 5321
  * 2.3.5, 4.1.1.1)?  A dot, valid syntax, and not under a suffix that
@@ -2112,7 +2104,7 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 	out = o;
 	eng_setup(c, 2, NULL);
 
-	in_reg = in->fd < 0 || is_regular(in->fd);
+	in_reg = in->fd < 0 || util_is_regular(in->fd);
 	feed_init(c, in, in_reg);
 	feed_set_room(eng_room);
 	prog_init(c, feed_total(), 0);
