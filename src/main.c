@@ -333,6 +333,22 @@ fd_check(void)
 	msg("fds open at exit: ", buf_nul(&b), NULL);
 }
 
+/* -v: the queue was chosen larger for a list read by domain (feed.h) */
+static void
+queue_say(const struct config *cfg, uint32_t q)
+{
+	char		 t[16];
+	struct buf	 b;
+
+	if (!cfg->verbose || q <= cfg->queue) {
+		return;
+	}
+	buf_init(&b, t, sizeof(t) - 1);
+	buf_addu(&b, q);
+	msg("the list is read by domain: ", buf_nul(&b), " addresses in "
+	    "progress at once (--queue not given)", NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -394,6 +410,10 @@ main(int argc, char **argv)
 	if (cfg.mode != MODE_SYNTAX) {
 		start_tls(&cfg);
 		fit_fds(&cfg);
+		/* before the pools: the first read may size the queue */
+		feed_init(&cfg, &in, in.fd < 0 || is_regular(in.fd));
+		queue_say(&cfg, feed_queue());
+		cfg.queue = feed_queue();
 		worst = eng_run(&cfg, &in, &ring, &out);
 		stop_tls(&cfg);
 		resume_free();

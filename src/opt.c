@@ -233,7 +233,7 @@ defaults(struct config *c)
 	c->fmt = OUT_TEXT;
 	c->ring = 0;		/* check(): by --order */
 	c->concurrency = 32;
-	c->queue = 768;
+	c->queue = 0;		/* check(): 768, or chosen with passes */
 	c->per_domain = 2;
 	c->rcpt_per_session = 20;
 	c->dns_cache = 512;
@@ -699,6 +699,11 @@ check(struct config *c)
 		 * only finished, unwritten results do.
 		 */
 		c->ring = c->ordered ? 256 : 16;
+	}
+	if (c->queue == 0) {
+		/* not given: a file read by domain may take more (feed.h) */
+		c->queue = 768;
+		c->queue_auto = 1;
 	}
 	if (c->backoff_ms > c->backoff_max_ms) {
 		die(EXIT_USAGE, "--backoff is above --backoff-max", NULL);
