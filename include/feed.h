@@ -98,6 +98,9 @@ int	feed_more(const char *domain, size_t n);
 uint32_t feed_queue(void);
 size_t	feed_doms(size_t items);
 
+/* ms the passes after the first waited for room in the queue, in all */
+int64_t	feed_gate_ms(void);
+
 /* lines to answer (0: not known), passes, lines --resume skipped */
 uint64_t feed_total(void);
 unsigned feed_passes(void);

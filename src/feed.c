@@ -28,6 +28,7 @@ static int		 regular, rest, rest_all;
 static unsigned		 passes = 1, pass, rest_pass;
 static uint64_t		 pass_lines;	/* lines expected per pass */
 static uint32_t		 queue, queue_given;	/* feed_queue(), --queue */
+static int64_t		 gate_since, gate_ms;	/* feed_gate_ms() */
 static feed_room_fn	*room;
 static uint64_t		 total, skipped, hint_seen, hint_changes;
 static uint32_t		 hint_last;
@@ -316,7 +317,14 @@ feed_next(struct input *in, struct input_line *l, struct addr *a,
 					 * 1.28x 217 s, not waiting 2.67x
 					 * 131 s, one pass 17.4x 188 s.
 					 */
+					if (gate_since == 0) {
+						gate_since = now_ms();
+					}
 					return INPUT_AGAIN;
+				}
+				if (gate_since != 0) {
+					gate_ms += now_ms() - gate_since;
+					gate_since = 0;
 				}
 				pass++;
 			} else if (rest && !rest_all && rest_pass + 1 <
@@ -381,6 +389,13 @@ size_t
 feed_doms(size_t items)
 {
 	return queue > queue_given && items == queue ? queue_given : items;
+}
+
+/* see feed.h */
+int64_t
+feed_gate_ms(void)
+{
+	return gate_ms;
 }
 
 /* see feed.h */

@@ -349,6 +349,27 @@ queue_say(const struct config *cfg, uint32_t q)
 	    "progress at once (--queue not given)", NULL);
 }
 
+/* -v, after a run in passes: how long the passes waited for room */
+static void
+passes_say(const struct config *cfg)
+{
+	char		 t[64];
+	struct buf	 b;
+	int64_t		 ms = feed_gate_ms();
+
+	if (!cfg->verbose || feed_passes() <= 1) {
+		return;
+	}
+	buf_init(&b, t, sizeof(t) - 1);
+	buf_addu(&b, feed_passes());
+	buf_adds(&b, " passes; ");
+	buf_addu(&b, (uint64_t)(ms / 1000));
+	buf_addc(&b, '.');
+	buf_addu(&b, (uint64_t)(ms % 1000 / 100));
+	msg(buf_nul(&b), " s waiting, in all, for room in the queue to start "
+	    "the next one", NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -415,6 +436,7 @@ main(int argc, char **argv)
 		queue_say(&cfg, feed_queue());
 		cfg.queue = feed_queue();
 		worst = eng_run(&cfg, &in, &ring, &out);
+		passes_say(&cfg);
 		stop_tls(&cfg);
 		resume_free();
 		ring_free(&ring);
