@@ -21,9 +21,9 @@
  * when grouped, when it all fits, with --order input, or not a file.
  * Without --queue, a list read by domain gets a larger queue
  * (feed_queue()), so that enough domains are in progress at once.
- * A pass starts only when the queue has room for half of it
- * (feed_set_room()), so that its domains' addresses are admitted
- * mostly together.
+ * A pass starts only when the queue has room for a quarter of it
+ * (feed_set_room()), the rest following as places free, so that its
+ * domains' addresses are admitted mostly together.
  * From a pipe it reads once, as it comes, and says once on stderr when
  * the list is visibly not grouped by domain.
  */

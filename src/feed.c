@@ -300,22 +300,29 @@ feed_next(struct input *in, struct input_line *l, struct addr *a,
 		}
 		if (rc == INPUT_EOF && regular && in->fd >= 0) {
 			if (!rest && pass + 1 < passes) {
-				if (room != NULL && room() < pass_lines / 2) {
+				if (room != NULL && room() < pass_lines / 4) {
 					/*
-					 * The next pass when half of it fits:
-					 * its domains' addresses then arrive
-					 * mostly together.  Waiting for more
-					 * idles sessions on the slowest
-					 * addresses of this pass.  Measured,
-					 * round trips over the lower bound and
-					 * wall time: 20,000 addresses over 400
-					 * domains: all 1.14x 36 s, three
-					 * quarters 1.22x 32 s, half 1.28x
-					 * 28 s, not waiting 1.96x 25 s, one
-					 * pass 5.8x 31 s; the large bench:
-					 * three quarters 1.26x 258 s, half
-					 * 1.28x 217 s, not waiting 2.67x
-					 * 131 s, one pass 17.4x 188 s.
+					 * The next pass when a quarter of it
+					 * fits; the rest follows as places
+					 * free.  A domain's addresses still
+					 * arrive mostly together: a new
+					 * session takes at most
+					 * --rejects-per-session (8) anyway,
+					 * and its later batches come from
+					 * what has arrived by then.  Waiting
+					 * for more idles the queue.  Measured
+					 * (loaded machine, the queue chosen
+					 * by queue_for()): 20,000 addresses
+					 * over 400 domains, round trips over
+					 * the bound and wall time: all (passes
+					 * of a quarter queue) 1.08x 40 s, half
+					 * 1.07x 35 s, a quarter 1.08x 31 s,
+					 * not waiting 1.12x 31 s; the large
+					 * bench: half 1.07x 172 s, a quarter
+					 * 1.07x 138 s.  (Before issue 18's
+					 * rejects-per-session and this queue,
+					 * half was 1.28x and not waiting
+					 * 2.67x.)
 					 */
 					if (gate_since == 0) {
 						gate_since = now_ms();
