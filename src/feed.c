@@ -98,9 +98,11 @@ ours(const struct input_line *l, struct addr *a, enum addr_err *e)
  * domains at once: that many times the lines per domain, at least the
  * default --queue and at most twice it.  The extra places cost an item
  * each (0.2 KB), not a domain entry (feed_doms()).  Measured on the
- * large bench (100,000 addresses, 50 per domain, --concurrency 256):
- * twice the queue took 146 s instead of 285 s, at 1.07x the round-trip
- * bound both; one read (--passes 1) took 215 s at 7.2x.
+ * large bench (100,000 addresses, 50 per domain, --concurrency 256; a
+ * loaded machine, runs alternated): 1536 places 135 and 127 s against
+ * 292 and 282 s with 768, 1.07x the round-trip bound both, peak RSS
+ * 2,364-2,456 KiB against 2,068; one read (--passes 1) 190 s, 7.1x,
+ * 3,352 KiB.
  */
 static uint64_t
 queue_for(uint64_t lines, uint64_t doms)
