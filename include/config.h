@@ -135,6 +135,7 @@ struct config {
 	const char	*resume;	/* --resume FILE */
 	int		 resume_keep_unknown;
 	uint32_t	 passes;	/* --passes N; 0: chosen (feed.h) */
+	int		 queue_auto;	/* no --queue: passes may take more */
 };
 
 /* what serve answers Postfix for a verdict */

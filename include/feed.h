@@ -16,12 +16,14 @@
  * count the lines to answer (for --progress), estimate the number of
  * domains (a fixed bitmap, linear counting) and see whether the list is
  * grouped by domain; --passes 0 (the default) chooses the number of
- * passes from that and the --queue size: a pass is about half a queue,
+ * passes from that and the queue size: a pass is about half a queue,
  * ceil(2 * lines / queue), at most the domains and FEED_PASSES_MAX; 1
  * when grouped, when it all fits, with --order input, or not a file.
- * A pass starts only when the queue has room for half of it
- * (feed_set_room()), so that its domains' addresses are admitted
- * mostly together.
+ * Without --queue, a list read by domain gets a larger queue
+ * (feed_queue()), so that enough domains are in progress at once.
+ * A pass starts only when the queue has room for a quarter of it
+ * (feed_set_room()), the rest following as places free, so that its
+ * domains' addresses are admitted mostly together.
  * From a pipe it reads once, as it comes, and says once on stderr when
  * the list is visibly not grouped by domain.
  */
@@ -84,6 +86,20 @@ void	feed_save(int now);
  * pass is over: a session to it need not linger for more.
  */
 int	feed_more(const char *domain, size_t n);
+
+/*
+ * The queue (the engine's items) for this run: --queue, or more when
+ * --queue was not given and feed_init() found a file to read by domain
+ * (grouped, or in passes; see queue_for() in feed.c).  feed_doms(n):
+ * the domain entries the engine needs for n items: n, but only the
+ * --queue default's worth when the queue is the raised one (a list read
+ * by domain has a few domains in progress, each with many addresses).
+ */
+uint32_t feed_queue(void);
+size_t	feed_doms(size_t items);
+
+/* ms the passes after the first waited for room in the queue, in all */
+int64_t	feed_gate_ms(void);
 
 /* lines to answer (0: not known), passes, lines --resume skipped */
 uint64_t feed_total(void);

@@ -2002,7 +2002,8 @@ eng_setup(const struct config *c, size_t extra_io, eng_sink_fn *fn)
 	rng_state = seed | 1;
 
 	nitems = c->queue;
-	ndoms = c->dns_cache > nitems + 1 ? c->dns_cache : nitems + 1;
+	ndoms = feed_doms(nitems);	/* an entry per item, or fewer */
+	ndoms = c->dns_cache > ndoms + 1 ? c->dns_cache : ndoms + 1;
 	for (hmask = 1; hmask < ndoms; hmask <<= 1) {
 		continue;
 	}
@@ -2104,8 +2105,7 @@ eng_run(const struct config *c, struct input *inp, struct ring *rg,
 	out = o;
 	eng_setup(c, 2, NULL);
 
-	in_reg = in->fd < 0 || util_is_regular(in->fd);
-	feed_init(c, in, in_reg);
+	in_reg = in->fd < 0 || util_is_regular(in->fd);	/* feed_init(): main.c */
 	feed_set_room(eng_room);
 	prog_init(c, feed_total(), 0);
 	timer_init(&tick, on_tick, NULL);

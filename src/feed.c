@@ -27,6 +27,8 @@ static const struct config *cfg;
 static int		 regular, rest, rest_all;
 static unsigned		 passes = 1, pass, rest_pass;
 static uint64_t		 pass_lines;	/* lines expected per pass */
+static uint32_t		 queue, queue_given;	/* feed_queue(), --queue */
+static int64_t		 gate_since, gate_ms;	/* feed_gate_ms() */
 static feed_room_fn	*room;
 static uint64_t		 total, skipped, hint_seen, hint_changes;
 static uint32_t		 hint_last;
@@ -88,6 +90,33 @@ ours(const struct input_line *l, struct addr *a, enum addr_err *e)
 	    *e == ADDR_OK ? a : NULL, l->s, l->len);
 }
 
+/*
+ * The queue for a list read by domain (grouped, or in passes) when
+ * --queue was not given.  A domain's addresses are then in progress
+ * together and each domain has at most --per-domain sessions, so the
+ * --concurrency sessions are busy only with concurrency / per-domain
+ * domains at once: that many times the lines per domain, at least the
+ * default --queue and at most twice it.  The extra places cost an item
+ * each (0.2 KB), not a domain entry (feed_doms()).  Measured on the
+ * large bench (100,000 addresses, 50 per domain, --concurrency 256; a
+ * loaded machine, runs alternated): 1536 places 135 and 127 s against
+ * 292 and 282 s with 768, 1.07x the round-trip bound both, peak RSS
+ * 2,364-2,456 KiB against 2,068; one read (--passes 1) 190 s, 7.1x,
+ * 3,352 KiB.
+ */
+static uint64_t
+queue_for(uint64_t lines, uint64_t doms)
+{
+	uint64_t	 q = cfg->queue, need;
+
+	if (!cfg->queue_auto || doms == 0 || cfg->per_domain == 0) {
+		return q;
+	}
+	need = (cfg->concurrency + cfg->per_domain - 1) / cfg->per_domain *
+	    ((lines + doms - 1) / doms);
+	return need < q ? q : need > 2 * q ? 2 * q : need;
+}
+
 /* the first read of a file: count, estimate, choose the passes */
 static void
 survey(struct input *in)
@@ -99,6 +128,7 @@ survey(struct input *in)
 	uint8_t			*map;
 	uint64_t		 lines = 0, changes = 0, k = 0, doms, p, q;
 	uint32_t		 h, last = 0;
+	int			 grouped;
 
 	map = calloc(EST_BITS / 8, 1);
 	if (map == NULL) {
@@ -142,10 +172,16 @@ survey(struct input *in)
 	if (cfg->ordered || cfg->mode != MODE_PROBE) {
 		return;		/* input order, or no SMTP: one pass */
 	}
+	grouped = changes <= 2 * doms + 16;
+	if (cfg->passes == 1 || (cfg->passes == 0 && lines <= q)) {
+		return;		/* one read, asked for or all in the queue */
+	}
+	q = queue_for(lines, doms);
+	queue = (uint32_t)q;
 	if (cfg->passes > 0) {
 		p = cfg->passes;
-	} else if (changes <= 2 * doms + 16 || lines <= q) {
-		return;		/* grouped, or it all fits: one pass */
+	} else if (grouped) {
+		return;		/* grouped: one pass */
 	} else {
 		/*
 		 * A pass fills half the queue: its domains' addresses all
@@ -183,6 +219,7 @@ feed_init(const struct config *c, struct input *in, int reg)
 
 	cfg = c;
 	regular = reg;
+	queue_given = c->queue;
 	if (c->cache_file != NULL) {
 		if (cache_init(c->cache) != 0) {
 			die(EXIT_INTERNAL, "out of memory for the cache", NULL);
@@ -265,24 +302,38 @@ feed_next(struct input *in, struct input_line *l, struct addr *a,
 		}
 		if (rc == INPUT_EOF && regular && in->fd >= 0) {
 			if (!rest && pass + 1 < passes) {
-				if (room != NULL && room() < pass_lines / 2) {
+				if (room != NULL && room() < pass_lines / 4) {
 					/*
-					 * The next pass when half of it fits:
-					 * its domains' addresses then arrive
-					 * mostly together.  Waiting for more
-					 * idles sessions on the slowest
-					 * addresses of this pass.  Measured,
-					 * round trips over the lower bound and
-					 * wall time: 20,000 addresses over 400
-					 * domains: all 1.14x 36 s, three
-					 * quarters 1.22x 32 s, half 1.28x
-					 * 28 s, not waiting 1.96x 25 s, one
-					 * pass 5.8x 31 s; the large bench:
-					 * three quarters 1.26x 258 s, half
-					 * 1.28x 217 s, not waiting 2.67x
-					 * 131 s, one pass 17.4x 188 s.
+					 * The next pass when a quarter of it
+					 * fits; the rest follows as places
+					 * free.  A domain's addresses still
+					 * arrive mostly together: a new
+					 * session takes at most
+					 * --rejects-per-session (8) anyway,
+					 * and its later batches come from
+					 * what has arrived by then.  Waiting
+					 * for more idles the queue.  Measured
+					 * (loaded machine, the queue chosen
+					 * by queue_for()): 20,000 addresses
+					 * over 400 domains, round trips over
+					 * the bound and wall time: all (passes
+					 * of a quarter queue) 1.08x 40 s, half
+					 * 1.07x 35 s, a quarter 1.08x 31 s,
+					 * not waiting 1.12x 31 s; the large
+					 * bench: half 1.07x 172 s, a quarter
+					 * 1.07x 138 s.  (Before issue 18's
+					 * rejects-per-session and this queue,
+					 * half was 1.28x and not waiting
+					 * 2.67x.)
 					 */
+					if (gate_since == 0) {
+						gate_since = now_ms();
+					}
 					return INPUT_AGAIN;
+				}
+				if (gate_since != 0) {
+					gate_ms += now_ms() - gate_since;
+					gate_since = 0;
 				}
 				pass++;
 			} else if (rest && !rest_all && rest_pass + 1 <
@@ -333,6 +384,27 @@ feed_rest(struct input *in)
 	(void)in;
 	rest = 1;
 	rest_pass = pass;
+}
+
+/* see feed.h */
+uint32_t
+feed_queue(void)
+{
+	return queue > queue_given ? queue : queue_given;
+}
+
+/* see feed.h */
+size_t
+feed_doms(size_t items)
+{
+	return queue > queue_given && items == queue ? queue_given : items;
+}
+
+/* see feed.h */
+int64_t
+feed_gate_ms(void)
+{
+	return gate_ms;
 }
 
 /* see feed.h */

@@ -280,6 +280,43 @@ fd_check(void)
 	msg("fds open at exit: ", buf_nul(&b), NULL);
 }
 
+/* -v: the queue was chosen larger for a list read by domain (feed.h) */
+static void
+queue_say(const struct config *cfg, uint32_t q)
+{
+	char		 t[16];
+	struct buf	 b;
+
+	if (!cfg->verbose || q <= cfg->queue) {
+		return;
+	}
+	buf_init(&b, t, sizeof(t) - 1);
+	buf_addu(&b, q);
+	msg("the list is read by domain: ", buf_nul(&b), " addresses in "
+	    "progress at once (--queue not given)", NULL);
+}
+
+/* -v, after a run in passes: how long the passes waited for room */
+static void
+passes_say(const struct config *cfg)
+{
+	char		 t[64];
+	struct buf	 b;
+	int64_t		 ms = feed_gate_ms();
+
+	if (!cfg->verbose || feed_passes() <= 1) {
+		return;
+	}
+	buf_init(&b, t, sizeof(t) - 1);
+	buf_addu(&b, feed_passes());
+	buf_adds(&b, " passes; ");
+	buf_addu(&b, (uint64_t)(ms / 1000));
+	buf_addc(&b, '.');
+	buf_addu(&b, (uint64_t)(ms % 1000 / 100));
+	msg(buf_nul(&b), " s waiting, in all, for room in the queue to start "
+	    "the next one", NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -344,7 +381,12 @@ main(int argc, char **argv)
 	if (cfg.mode != MODE_SYNTAX) {
 		start_tls(&cfg);
 		fit_fds(&cfg);
+		/* before the pools: the first read may size the queue */
+		feed_init(&cfg, &in, in.fd < 0 || util_is_regular(in.fd));
+		queue_say(&cfg, feed_queue());
+		cfg.queue = feed_queue();
 		worst = eng_run(&cfg, &in, &ring, &out);
+		passes_say(&cfg);
 		stop_tls(&cfg);
 		resume_free();
 		ring_free(&ring);

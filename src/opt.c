@@ -79,6 +79,11 @@ static opt_fn set_mode, set_fmt, set_order, set_seed, show_help,
  */
 #define RING_COMPLETION	16
 #define RING_INPUT	256
+/*
+ * --queue not given: this, or more for a regular file read by domain (in
+ * passes, or grouped), chosen by feed_init() (feed.h: queue_auto).
+ */
+#define QUEUE_DEFAULT	768
 #define CA_FILE_DEFAULT	"/etc/ssl/certs/ca-certificates.crt"
 /* --progress without =N: a plain line every so many seconds */
 #define PROGRESS_S	10
@@ -106,8 +111,10 @@ static const struct opt opts[] = {
 	    OPT_STR(RING_INPUT) " with --order input)" },
 	{ "concurrency", 'c', OK_U32, F(concurrency), 1, 4096, NULL, "N",
 	    "32", M_ALL, "SMTP sessions at once" },
-	{ "queue", 0, OK_U32, F(queue), 1, 1u << 20, NULL, "N", "768",
-	    M_PROBE, "addresses in progress at once" },
+	{ "queue", 0, OK_U32, F(queue), 1, 1u << 20, NULL, "N", NULL,
+	    M_PROBE, "addresses in progress at once (default "
+	    OPT_STR(QUEUE_DEFAULT) "; up to twice that for a file read by "
+	    "domain)" },
 	{ "per-domain", 0, OK_U32, F(per_domain), 1, 64, NULL, "N", "2",
 	    M_PROBE, "sessions per domain at once" },
 	{ "rcpt-per-session", 0, OK_U32, F(rcpt_per_session), 1, RCPT_MAX,
@@ -862,6 +869,11 @@ derive(struct config *c)
 	/* the ring: see RING_COMPLETION */
 	if (c->ring == 0) {
 		c->ring = c->ordered ? RING_INPUT : RING_COMPLETION;
+	}
+	/* the queue: see QUEUE_DEFAULT */
+	if (c->queue == 0) {
+		c->queue = QUEUE_DEFAULT;
+		c->queue_auto = 1;
 	}
 	/* the catch-all probe is on unless --no-catch-all */
 	c->catch_all = !c->no_catch_all;

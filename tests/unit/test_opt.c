@@ -224,6 +224,8 @@ test_opt_defaults(void)
 	args[0] = NULL;
 	parse(&c, 0, args);
 	T_INTEQ(c.ring, 16);
+	T_INTEQ(c.queue, 768);
+	T_INTEQ(c.queue_auto, 1);		/* feed_init() may take more */
 	T_INTEQ(c.catch_all, 1);
 	T_CHECK(c.ca_file == NULL);
 	T_INTEQ(c.tls, TLSM_TRY);
@@ -239,6 +241,9 @@ test_opt_defaults(void)
 	    NULL });
 	T_INTEQ(c.ring, 256);
 	T_INTEQ(c.catch_all, 0);
+	parse(&c, 0, (const char *[]){ "--queue", "768", NULL });
+	T_INTEQ(c.queue, 768);
+	T_INTEQ(c.queue_auto, 0);		/* given: kept as it is */
 	parse(&c, 0, (const char *[]){ "--tls-verify", NULL });
 	T_INTEQ(c.tls, TLSM_REQUIRE);
 	T_CHECK(c.ca_file != NULL && c.ca_file[0] == '/');
