@@ -7,7 +7,8 @@
 # the unit tests (checks counted), then every tests/cli/*.sh and
 # tests/integration/*.sh script (each "ok"/"FAIL" line counted).  The
 # fuzz corpora are replayed once.  MXP_FULL=1 also runs the long tests
-# (tests/full/*.sh).  MXP_ONLY=pattern runs only the scripts matching it.
+# (tests/full/*.sh).  MXP_ONLY=pattern runs only the scripts matching it;
+# MXP_SKIP=pattern leaves out those matching it.
 set -u
 cd "$(dirname "$0")/.." || exit 70
 TOP=$(pwd)
@@ -61,6 +62,9 @@ for v in "$@"; do
 	    $( [ "${MXP_FULL:-0}" = 1 ] && ls tests/full/*.sh 2>/dev/null ); do
 		[ -f "$s" ] || continue
 		case $s in *${MXP_ONLY:-}*) ;; *) continue ;; esac
+		if [ -n "${MXP_SKIP:-}" ]; then
+			case $s in *$MXP_SKIP*) continue ;; esac
+		fi
 		name=$(basename "$s" .sh)
 		out=$log/$v-$name.log
 		t0=$(date +%s)
